@@ -1,0 +1,161 @@
+// The text core's hot paths beside ICU's BreakIterators, on the same real
+// news text, in one binary (Release, one thread):
+//
+//   build/bench/bench_text --benchmark_min_time=2
+//
+// Every benchmark walks the same articles one at a time, as the pipeline
+// does, and reports bytes/s of article text.
+#include <unicode/brkiter.h>
+#include <unicode/utext.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/bench_data.h"
+#include "benchmark/benchmark.h"
+#include "workers/text/analyzer.h"
+#include "workers/text/normalizer.h"
+
+namespace qalam {
+namespace {
+
+const std::vector<bench::Article>& Corpus(int lang) {
+  static const auto* ar = new std::vector<bench::Article>(bench::ArabicNews());
+  static const auto* en = new std::vector<bench::Article>(bench::EnglishNews());
+  return lang == 0 ? *ar : *en;
+}
+
+bool Setup(benchmark::State& state, const std::vector<bench::Article>& docs) {
+  if (docs.empty()) {
+    state.SkipWithError("no corpus (../shared/data missing)");
+    return false;
+  }
+  state.SetLabel(state.range(0) == 0 ? "ar" : "en");
+  return true;
+}
+
+void Finish(benchmark::State& state, const std::vector<bench::Article>& docs) {
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(bench::TotalBytes(docs)));
+  state.counters["articles/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * docs.size()), benchmark::Counter::kIsRate);
+}
+
+void BM_Normalize(benchmark::State& state) {
+  const auto& docs = Corpus(static_cast<int>(state.range(0)));
+  if (!Setup(state, docs)) return;
+  text::Normalizer n;
+  std::string out;
+  for (auto _ : state) {
+    for (const auto& d : docs) {
+      out.clear();
+      n.Normalize(d.text, &out);
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  Finish(state, docs);
+}
+
+// Tokens with their normalised forms and hashes (no stems, no sentences).
+void BM_Tokens(benchmark::State& state) {
+  const auto& docs = Corpus(static_cast<int>(state.range(0)));
+  if (!Setup(state, docs)) return;
+  text::AnalyzerOptions o;
+  o.stems = false;
+  o.sentences = false;
+  text::Analyzer a(o);
+  text::AnalyzedText doc;
+  for (auto _ : state) {
+    for (const auto& d : docs) {
+      (void)a.Analyze(d.text, &doc);
+      benchmark::DoNotOptimize(doc.tokens().data());
+    }
+  }
+  Finish(state, docs);
+}
+
+// Sentence splitting alone, over tokens computed once beforehand.
+void BM_Sentences(benchmark::State& state) {
+  const auto& docs = Corpus(static_cast<int>(state.range(0)));
+  if (!Setup(state, docs)) return;
+  text::AnalyzerOptions o;
+  o.sentences = false;
+  text::Analyzer a(o);
+  std::vector<std::unique_ptr<text::AnalyzedText>> analysed;
+  for (const auto& d : docs) {
+    analysed.push_back(std::make_unique<text::AnalyzedText>());
+    (void)a.Analyze(d.text, analysed.back().get());
+  }
+  std::vector<text::Sentence> out;
+  for (auto _ : state) {
+    for (const auto& doc : analysed) {
+      out.clear();
+      text::SplitSentences(*doc, &out);
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  Finish(state, docs);
+}
+
+// The whole segment pass: normalise + tokens + stems + sentences.
+void BM_Segment(benchmark::State& state) {
+  const auto& docs = Corpus(static_cast<int>(state.range(0)));
+  if (!Setup(state, docs)) return;
+  text::Analyzer a;
+  text::AnalyzedText doc;
+  for (auto _ : state) {
+    for (const auto& d : docs) {
+      (void)a.Analyze(d.text, &doc);
+      benchmark::DoNotOptimize(doc.sentences().data());
+    }
+  }
+  Finish(state, docs);
+}
+
+// ICU's BreakIterators over the same UTF-8 (utext_openUTF8: no UTF-16 copy),
+// one iterator reused for every article, as STYLE.md recommends.
+void IcuBreaks(benchmark::State& state, bool words) {
+  const auto& docs = Corpus(static_cast<int>(state.range(0)));
+  if (!Setup(state, docs)) return;
+  UErrorCode status = U_ZERO_ERROR;
+  icu::Locale loc(state.range(0) == 0 ? "ar" : "en");
+  std::unique_ptr<icu::BreakIterator> it(
+      words ? icu::BreakIterator::createWordInstance(loc, status)
+            : icu::BreakIterator::createSentenceInstance(loc, status));
+  if (U_FAILURE(status)) {
+    state.SkipWithError("ICU BreakIterator unavailable");
+    return;
+  }
+  UText* ut = nullptr;
+  for (auto _ : state) {
+    for (const auto& d : docs) {
+      status = U_ZERO_ERROR;
+      ut = utext_openUTF8(ut, d.text.data(), static_cast<int64_t>(d.text.size()), &status);
+      it->setText(ut, status);
+      int64_t count = 0;
+      for (int32_t b = it->first(); b != icu::BreakIterator::DONE; b = it->next()) {
+        if (!words || it->getRuleStatus() != UBRK_WORD_NONE) ++count;
+      }
+      benchmark::DoNotOptimize(count);
+    }
+  }
+  utext_close(ut);
+  Finish(state, docs);
+}
+
+void BM_IcuWordBreak(benchmark::State& state) { IcuBreaks(state, true); }
+void BM_IcuSentenceBreak(benchmark::State& state) { IcuBreaks(state, false); }
+
+// Arg 0 = Arabic (ar-multi dev), 1 = English (en-cnn dev).
+BENCHMARK(BM_Normalize)->Arg(0)->Arg(1);
+BENCHMARK(BM_Tokens)->Arg(0)->Arg(1);
+BENCHMARK(BM_Sentences)->Arg(0)->Arg(1);
+BENCHMARK(BM_Segment)->Arg(0)->Arg(1);
+BENCHMARK(BM_IcuWordBreak)->Arg(0)->Arg(1);
+BENCHMARK(BM_IcuSentenceBreak)->Arg(0)->Arg(1);
+
+}  // namespace
+}  // namespace qalam
+
+BENCHMARK_MAIN();

@@ -1,0 +1,170 @@
+// qalam annotate: the whole job in one process, no gRPC.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/cli.h"
+#include "coordinator/commands.h"
+#include "coordinator/input.h"
+#include "workers/pipeline/annotator.h"
+#include "workers/pipeline/article.h"
+
+namespace qalam {
+namespace {
+
+// Buffered writer to a file descriptor; flushes at 1 MiB and at the end.
+class Output {
+ public:
+  explicit Output(FILE* f) : f_(f) { buf_.reserve(kFlushAt + (64 << 10)); }
+  std::string* buf() { return &buf_; }
+  bool MaybeFlush() { return buf_.size() >= kFlushAt ? Flush() : true; }
+  bool Flush() {
+    if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size()) return false;
+    buf_.clear();
+    return std::fflush(f_) == 0;
+  }
+
+ private:
+  static constexpr size_t kFlushAt = 1 << 20;
+  FILE* f_;
+  std::string buf_;
+};
+
+}  // namespace
+
+int AnnotateCommand(int argc, char** argv) {
+  ArticleFields fields;
+  ArticleLimits limits;
+  std::string offsets = "utf8";
+  int64_t summary_sentences = 3;
+  int64_t keywords = 10;
+  int64_t max_article_bytes = static_cast<int64_t>(limits.max_text_bytes);
+  bool replace_invalid = false;
+  std::string output;
+  std::string errors_path;
+  std::vector<std::string> inputs;
+
+  FlagSet flags(
+      "qalam annotate [FLAGS] [INPUT...]",
+      "Annotates articles in this one process (no workers, no gRPC) and writes one\n"
+      "result line per article to stdout, in input order. INPUT is a .jsonl file\n"
+      "(also .jsonl.gz, .jsonl.zst), a folder of .txt files, a .txt file, or - for\n"
+      "stdin (the default). Records that cannot be processed are written to stderr\n"
+      "as error lines ({\"file\",\"line\",\"id\",\"code\",\"error\"}) and the job goes on.");
+  flags.String("text-field", &fields.text, "JSON field holding the article text", "NAME");
+  flags.String("id-field", &fields.id, "JSON field holding the article id", "NAME");
+  flags.String("title-field", &fields.title, "JSON field holding the title", "NAME");
+  flags.String("lang-field", &fields.lang, "JSON field holding a language hint", "NAME");
+  flags.String("offsets", &offsets, "units of sentence offsets: utf8, utf16 or codepoint", "UNIT");
+  flags.Int("summary-sentences", &summary_sentences, "sentences per summary (K)", "K");
+  flags.Int("keywords", &keywords, "keywords per article (N)", "N");
+  flags.Int("max-article-bytes", &max_article_bytes, "refuse articles whose text is longer", "BYTES");
+  flags.Bool("replace-invalid-utf8", &replace_invalid,
+             "replace invalid UTF-8 with U+FFFD instead of refusing the record");
+  flags.String("output", &output, "write result lines here instead of stdout", "FILE", 'o');
+  flags.String("errors", &errors_path, "write error lines here instead of stderr", "FILE");
+
+  absl::Status st = flags.Parse(argc, argv, 2, &inputs);
+  if (flags.help_requested()) {
+    std::fputs(flags.Help().c_str(), stdout);
+    return 0;
+  }
+  if (!st.ok()) {
+    std::fprintf(stderr, "qalam annotate: %s\n", std::string(st.message()).c_str());
+    return 2;
+  }
+  AnnotateOptions options;
+  options.summary_sentences = static_cast<int>(summary_sentences);
+  options.keywords = static_cast<int>(keywords);
+  if (summary_sentences != options.summary_sentences || keywords != options.keywords) {
+    st = absl::InvalidArgumentError("--summary-sentences or --keywords out of range");
+  }
+  if (st.ok()) st = text::ParseOffsetUnit(offsets, &options.offsets);
+  if (st.ok()) st = ValidateAnnotateOptions(options);
+  if (st.ok() && max_article_bytes <= 0) {
+    st = absl::InvalidArgumentError("--max-article-bytes must be positive");
+  }
+  if (!st.ok()) {
+    std::fprintf(stderr, "qalam annotate: %s\n", std::string(st.message()).c_str());
+    return 2;
+  }
+  limits.max_text_bytes = static_cast<size_t>(max_article_bytes);
+  limits.replace_invalid_utf8 = replace_invalid;
+  if (inputs.empty()) inputs.push_back("-");
+
+  InputOptions input_options;
+  input_options.max_record_bytes = std::max<size_t>(limits.max_text_bytes * 2, 1 << 20);
+  auto reader_or = InputReader::Open(inputs, input_options);
+  if (!reader_or.ok()) {
+    std::fprintf(stderr, "qalam annotate: %s\n", std::string(reader_or.status().message()).c_str());
+    return 1;
+  }
+  std::unique_ptr<InputReader> reader = std::move(reader_or).value();
+
+  FILE* out_file = stdout;
+  if (!output.empty()) {
+    out_file = std::fopen(output.c_str(), "w");
+    if (out_file == nullptr) {
+      std::fprintf(stderr, "qalam annotate: cannot write '%s'\n", output.c_str());
+      return 1;
+    }
+  }
+  FILE* err_file = stderr;
+  if (!errors_path.empty()) {
+    err_file = std::fopen(errors_path.c_str(), "w");
+    if (err_file == nullptr) {
+      std::fprintf(stderr, "qalam annotate: cannot write '%s'\n", errors_path.c_str());
+      return 1;
+    }
+  }
+  Output out(out_file);
+  Output errs(err_file);
+
+  Annotator annotator;
+  AnnotatorScratch scratch;
+  AnnotationResult result;
+  ArticleParser parser(fields, limits);
+  InputRecord rec;
+  std::string id;
+  bool write_ok = true;
+  while (write_ok && reader->Next(&rec)) {
+    const std::string& file = reader->files()[rec.file_index];
+    absl::Status s = rec.error;
+    ArticleView article;
+    if (s.ok()) {
+      if (rec.kind == InputRecord::Kind::kJsonLine) {
+        s = parser.Parse(rec.data, rec.line, &article, &id);
+      } else {
+        id = rec.id;
+        article.id = rec.id;
+        article.text = rec.data;
+        s = ValidateArticleText(article.text, limits);
+      }
+    } else {
+      id = rec.id;
+    }
+    if (s.ok()) s = annotator.Annotate(article, options, &scratch, &result);
+    if (s.ok()) {
+      AppendResultJson(result, out.buf());
+      out.buf()->push_back('\n');
+      write_ok = out.MaybeFlush();
+    } else {
+      AppendErrorJson(file, rec.line, id, s, errs.buf());
+      errs.buf()->push_back('\n');
+      errs.Flush();
+    }
+  }
+  write_ok = write_ok && out.Flush() && errs.Flush();
+  if (out_file != stdout && std::fclose(out_file) != 0) write_ok = false;
+  if (err_file != stderr) std::fclose(err_file);
+  if (!write_ok) {
+    std::fprintf(stderr, "qalam annotate: write error (disk full or closed pipe?)\n");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace qalam

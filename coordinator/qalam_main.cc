@@ -1,0 +1,32 @@
+// The `qalam` command line: dispatches to a subcommand.
+#include <cstdio>
+#include <cstring>
+
+#include "coordinator/commands.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: qalam COMMAND [FLAGS] [ARGS...]\n"
+    "\n"
+    "Arabic and English news at corpus scale: sentences, tokens, language,\n"
+    "topic, summary and keywords for every article.\n"
+    "\n"
+    "commands:\n"
+    "  annotate   process articles in this process, result lines on stdout\n"
+    "\n"
+    "Run 'qalam COMMAND --help' for the flags of a command.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const char* cmd = argv[1];
+  if (std::strcmp(cmd, "annotate") == 0) return qalam::AnnotateCommand(argc, argv);
+  std::fprintf(stderr, "qalam: unknown command '%s'\n\n%s", cmd, kUsage);
+  return 2;
+}

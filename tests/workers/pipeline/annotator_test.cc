@@ -1,0 +1,61 @@
+#include "workers/pipeline/annotator.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace qalam {
+namespace {
+
+TEST(Annotator, ProducesTheContractResultLine) {
+  Annotator annotator;
+  AnnotatorScratch scratch;
+  AnnotationResult result;
+  ArticleView a;
+  a.id = "x\"1";
+  a.text = "قطر. Doha!";
+  ASSERT_TRUE(annotator.Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+  std::string line;
+  AppendResultJson(result, &line);
+  EXPECT_EQ(line, R"({"id":"x\"1","sentences":[[0,7],[8,13]],"tokens":2})");
+}
+
+TEST(Annotator, OffsetsInCodePointsAndUtf16) {
+  Annotator annotator;
+  AnnotatorScratch scratch;
+  AnnotationResult result;
+  ArticleView a;
+  a.id = "x";
+  a.text = "قطر. 😀 ok.";
+  AnnotateOptions o;
+  o.offsets = text::OffsetUnit::kCodePoint;
+  ASSERT_TRUE(annotator.Annotate(a, o, &scratch, &result).ok());
+  EXPECT_THAT(result.sentence_offsets, ::testing::ElementsAre(0, 4, 5, 10));
+  o.offsets = text::OffsetUnit::kUtf16;
+  ASSERT_TRUE(annotator.Annotate(a, o, &scratch, &result).ok());
+  EXPECT_THAT(result.sentence_offsets, ::testing::ElementsAre(0, 4, 5, 11));
+}
+
+TEST(Annotator, RefusesAbsurdKAndN) {
+  AnnotateOptions o;
+  o.summary_sentences = -1;
+  EXPECT_EQ(ValidateAnnotateOptions(o).code(), absl::StatusCode::kInvalidArgument);
+  o.summary_sentences = 3;
+  o.keywords = kMaxKeywords + 1;
+  EXPECT_EQ(ValidateAnnotateOptions(o).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ErrorJson, HasFileLineIdCodeAndMessage) {
+  std::string line;
+  AppendErrorJson("in.jsonl", 17, "a1", absl::InvalidArgumentError("invalid UTF-8 at byte 4"),
+                  &line);
+  EXPECT_EQ(line,
+            R"({"file":"in.jsonl","line":17,"id":"a1","code":"INVALID_ARGUMENT","error":"invalid UTF-8 at byte 4"})");
+  line.clear();
+  AppendErrorJson("", 0, "", absl::DataLossError("x"), &line);
+  EXPECT_EQ(line, R"({"code":"DATA_LOSS","error":"x"})");
+}
+
+}  // namespace
+}  // namespace qalam

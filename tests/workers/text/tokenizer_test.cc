@@ -1,0 +1,184 @@
+// Tokens from the Analyzer: kinds, spans, normalised forms, flags.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "workers/text/analyzer.h"
+
+namespace qalam {
+namespace text {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+std::vector<std::pair<std::string, std::string>> Toks(absl::string_view text) {
+  Analyzer a;
+  AnalyzedText doc;
+  EXPECT_TRUE(a.Analyze(text, &doc).ok());
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Token& t : doc.tokens()) {
+    out.emplace_back(TokenKindName(t.kind), std::string(doc.surface(t)));
+  }
+  return out;
+}
+
+std::vector<std::string> Norms(absl::string_view text) {
+  Analyzer a;
+  AnalyzedText doc;
+  EXPECT_TRUE(a.Analyze(text, &doc).ok());
+  std::vector<std::string> out;
+  for (const Token& t : doc.tokens()) {
+    if (IsWordLike(t.kind)) out.emplace_back(doc.norm(t));
+  }
+  return out;
+}
+
+TEST(Tokenizer, WordsAndPunctuationInArabic) {
+  EXPECT_THAT(Toks("تشهد العلاقات الأمنية، بين قطر والولايات المتحدة."),
+              ElementsAre(Pair("word", "تشهد"), Pair("word", "العلاقات"),
+                          Pair("word", "الأمنية"), Pair("punct", "،"), Pair("word", "بين"),
+                          Pair("word", "قطر"), Pair("word", "والولايات"),
+                          Pair("word", "المتحدة"), Pair("punct", ".")));
+}
+
+TEST(Tokenizer, ApostrophesInsideEnglishWords) {
+  EXPECT_THAT(Toks("Don't call O'Brien’s 'friend'"),
+              ElementsAre(Pair("word", "Don't"), Pair("word", "call"), Pair("word", "O'Brien’s"),
+                          Pair("punct", "'"), Pair("word", "friend"), Pair("punct", "'")));
+}
+
+TEST(Tokenizer, NumbersWithSeparators) {
+  EXPECT_THAT(Toks("1,000.5 and 3.5% ٣٫٥ ١٬٠٠٠ 20.00 2015."),
+              ElementsAre(Pair("number", "1,000.5"), Pair("word", "and"),
+                          Pair("number", "3.5"), Pair("punct", "%"), Pair("number", "٣٫٥"),
+                          Pair("number", "١٬٠٠٠"), Pair("number", "20.00"),
+                          Pair("number", "2015"), Pair("punct", ".")));
+  EXPECT_THAT(Norms("٣٫٥ ٢٠١٨"), ElementsAre("3٫5", "2018"));
+}
+
+TEST(Tokenizer, AlphanumericWordsStayWhole) {
+  EXPECT_THAT(Toks("G7 3D 2015م"),
+              ElementsAre(Pair("word", "G7"), Pair("word", "3D"), Pair("word", "2015م")));
+}
+
+TEST(Tokenizer, UrlsWithSchemeWwwAndBareDomains) {
+  EXPECT_THAT(Toks("See https://www.bbc.com/arabic/news-43? or www.cnn.com, bbc.co.uk."),
+              ElementsAre(Pair("word", "See"), Pair("url", "https://www.bbc.com/arabic/news-43"),
+                          Pair("punct", "?"), Pair("word", "or"), Pair("url", "www.cnn.com"),
+                          Pair("punct", ","), Pair("url", "bbc.co.uk"), Pair("punct", ".")));
+  EXPECT_THAT(Toks("(http://en.wikipedia.org/wiki/Foo_(bar))"),
+              ElementsAre(Pair("punct", "("), Pair("url", "http://en.wikipedia.org/wiki/Foo_(bar)"),
+                          Pair("punct", ")")));
+}
+
+TEST(Tokenizer, EmailsMentionsAndHashtags) {
+  EXPECT_THAT(Toks("Write to john.smith+news@example.co.uk. @qalam_ai #شيرين_عبد_الوهاب #1"),
+              ElementsAre(Pair("word", "Write"), Pair("word", "to"),
+                          Pair("email", "john.smith+news@example.co.uk"), Pair("punct", "."),
+                          Pair("mention", "@qalam_ai"), Pair("hashtag", "#شيرين_عبد_الوهاب"),
+                          Pair("punct", "#"), Pair("number", "1")));
+}
+
+TEST(Tokenizer, DottedAbbreviationsAreOneToken) {
+  EXPECT_THAT(Toks("the U.S. and e.g. a.m. Ph.D."),
+              ElementsAre(Pair("word", "the"), Pair("word", "U.S."), Pair("word", "and"),
+                          Pair("word", "e.g."), Pair("word", "a.m."), Pair("word", "Ph.D.")));
+}
+
+TEST(Tokenizer, EnderRunsAreOneToken) {
+  EXPECT_THAT(Toks("Wait... what?! ماذا؟! نعم.."),
+              ElementsAre(Pair("word", "Wait"), Pair("punct", "..."), Pair("word", "what"),
+                          Pair("punct", "?!"), Pair("word", "ماذا"), Pair("punct", "؟!"),
+                          Pair("word", "نعم"), Pair("punct", "..")));
+}
+
+TEST(Tokenizer, ZeroWidthNonJoinerStaysInsideTheWord) {
+  EXPECT_THAT(Toks("می\u200Cخواهم"), ElementsAre(Pair("word", "می\u200Cخواهم")));
+  EXPECT_THAT(Norms("می\u200Cخواهم"), ElementsAre("ميخواهم"));
+}
+
+TEST(Tokenizer, NormalisedFormsAndStems) {
+  Analyzer a;
+  AnalyzedText doc;
+  ASSERT_TRUE(a.Analyze("والمدرسةُ الكبرى Running", &doc).ok());
+  ASSERT_EQ(doc.tokens().size(), 3u);
+  EXPECT_EQ(doc.norm(doc.tokens()[0]), "والمدرسة");
+  EXPECT_EQ(doc.stem(doc.tokens()[0]), "مدرس");
+  EXPECT_EQ(doc.norm(doc.tokens()[1]), "الكبري");
+  EXPECT_EQ(doc.norm(doc.tokens()[2]), "running");
+  EXPECT_EQ(doc.stem(doc.tokens()[2]), "run");
+  EXPECT_TRUE(doc.tokens()[2].is(kTokUpper));
+  EXPECT_TRUE(doc.tokens()[0].is(kTokArabic));
+  EXPECT_TRUE(doc.tokens()[2].is(kTokLatin));
+}
+
+TEST(Tokenizer, StopWordsAreFlagged) {
+  Analyzer a;
+  AnalyzedText doc;
+  ASSERT_TRUE(a.Analyze("في الكتاب the book إلى", &doc).ok());
+  std::vector<bool> stop;
+  for (const Token& t : doc.tokens()) stop.push_back(t.is(kTokStop));
+  EXPECT_THAT(stop, ElementsAre(true, false, true, false, true));
+}
+
+TEST(Tokenizer, FlagsSpaceNewlineAndParagraph) {
+  Analyzer a;
+  AnalyzedText doc;
+  ASSERT_TRUE(a.Analyze("a b\nc\r\n\r\nd(e", &doc).ok());
+  const auto& t = doc.tokens();
+  ASSERT_EQ(t.size(), 6u);
+  EXPECT_TRUE(t[0].is(kTokSpaceBefore));
+  EXPECT_TRUE(t[1].is(kTokSpaceBefore));
+  EXPECT_FALSE(t[1].is(kTokNewlineBefore));
+  EXPECT_TRUE(t[2].is(kTokNewlineBefore));
+  EXPECT_FALSE(t[2].is(kTokParagraphBefore));
+  EXPECT_TRUE(t[3].is(kTokParagraphBefore));
+  EXPECT_FALSE(t[4].is(kTokSpaceBefore));
+  EXPECT_EQ(doc.word_count(), 5u);
+}
+
+TEST(Tokenizer, WordCountExcludesPunctuationAndSymbols) {
+  Analyzer a;
+  AnalyzedText doc;
+  ASSERT_TRUE(a.Analyze("قال: «نعم» — 100% !", &doc).ok());
+  EXPECT_EQ(doc.word_count(), 3u);
+}
+
+TEST(Tokenizer, EmptyAndBlankTexts) {
+  Analyzer a;
+  AnalyzedText doc;
+  ASSERT_TRUE(a.Analyze("", &doc).ok());
+  EXPECT_TRUE(doc.tokens().empty());
+  EXPECT_TRUE(doc.sentences().empty());
+  ASSERT_TRUE(a.Analyze(" \n\t\u200B ", &doc).ok());
+  EXPECT_TRUE(doc.tokens().empty());
+}
+
+// Invalid UTF-8 is refused at ingress, but the analyser must still not crash
+// or read out of bounds on it.
+TEST(Tokenizer, SurvivesInvalidUtf8) {
+  Analyzer a;
+  AnalyzedText doc;
+  std::string bad = "abc \xFF\xFE \xD9 \xE2\x82 x\xF0";
+  ASSERT_TRUE(a.Analyze(bad, &doc).ok());
+  for (const Token& t : doc.tokens()) {
+    EXPECT_LE(t.begin, t.end);
+    EXPECT_LE(t.end, bad.size());
+  }
+}
+
+TEST(Tokenizer, ReusedScratchGivesTheSameTokens) {
+  Analyzer a;
+  AnalyzedText doc;
+  ASSERT_TRUE(a.Analyze("first text, longer than the second one.", &doc).ok());
+  ASSERT_TRUE(a.Analyze("قطر.", &doc).ok());
+  ASSERT_EQ(doc.tokens().size(), 2u);
+  EXPECT_EQ(doc.norm(doc.tokens()[0]), "قطر");
+}
+
+}  // namespace
+}  // namespace text
+}  // namespace qalam

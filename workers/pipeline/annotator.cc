@@ -1,0 +1,86 @@
+#include "workers/pipeline/annotator.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/json_writer.h"
+#include "common/status_macros.h"
+
+namespace qalam {
+
+absl::Status ValidateAnnotateOptions(const AnnotateOptions& options) {
+  if (options.summary_sentences < 0 || options.summary_sentences > kMaxSummarySentences) {
+    return absl::InvalidArgumentError(absl::StrCat("summary sentences must be in [0, ",
+                                                   kMaxSummarySentences, "], got ",
+                                                   options.summary_sentences));
+  }
+  if (options.keywords < 0 || options.keywords > kMaxKeywords) {
+    return absl::InvalidArgumentError(absl::StrCat("keywords must be in [0, ", kMaxKeywords,
+                                                   "], got ", options.keywords));
+  }
+  return absl::OkStatus();
+}
+
+Annotator::Annotator(text::AnalyzerOptions analyzer_options) : analyzer_(analyzer_options) {}
+
+absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptions& options,
+                                 AnnotatorScratch* scratch, AnnotationResult* result) const {
+  result->id.assign(article.id.data(), article.id.size());
+  QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.text, &scratch->analyzed));
+  const text::AnalyzedText& doc = scratch->analyzed;
+  result->tokens = doc.word_count();
+  result->sentence_offsets.clear();
+  result->sentence_offsets.reserve(doc.sentences().size() * 2);
+  for (const text::Sentence& s : doc.sentences()) {
+    result->sentence_offsets.push_back(s.begin);
+    result->sentence_offsets.push_back(s.end);
+  }
+  text::ConvertOffsets(article.text, options.offsets, &result->sentence_offsets);
+  return absl::OkStatus();
+}
+
+void AppendResultJson(const AnnotationResult& r, std::string* out) {
+  out->append("{\"id\":");
+  AppendJsonString(out, r.id);
+  out->append(",\"sentences\":[");
+  for (size_t i = 0; i + 1 < r.sentence_offsets.size(); i += 2) {
+    if (i > 0) out->push_back(',');
+    out->push_back('[');
+    AppendJsonUint(out, r.sentence_offsets[i]);
+    out->push_back(',');
+    AppendJsonUint(out, r.sentence_offsets[i + 1]);
+    out->push_back(']');
+  }
+  out->append("],\"tokens\":");
+  AppendJsonUint(out, r.tokens);
+  out->push_back('}');
+}
+
+void AppendErrorJson(absl::string_view file, uint64_t line, absl::string_view id,
+                     const absl::Status& status, std::string* out) {
+  out->push_back('{');
+  bool comma = false;
+  if (!file.empty()) {
+    out->append("\"file\":");
+    AppendJsonString(out, file);
+    comma = true;
+  }
+  if (line > 0) {
+    if (comma) out->push_back(',');
+    out->append("\"line\":");
+    AppendJsonUint(out, line);
+    comma = true;
+  }
+  if (!id.empty()) {
+    if (comma) out->push_back(',');
+    out->append("\"id\":");
+    AppendJsonString(out, id);
+    comma = true;
+  }
+  if (comma) out->push_back(',');
+  out->append("\"code\":");
+  AppendJsonString(out, absl::StatusCodeToString(status.code()));
+  out->append(",\"error\":");
+  AppendJsonString(out, status.message());
+  out->push_back('}');
+}
+
+}  // namespace qalam

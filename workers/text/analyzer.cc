@@ -1,0 +1,774 @@
+#include "workers/text/analyzer.h"
+
+#include <cstring>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "absl/strings/str_cat.h"
+#include "common/hash.h"
+#include "workers/text/arabic_stem_impl.h"
+#include "workers/text/stemmer.h"
+#include "workers/text/stopwords.h"
+#include "workers/text/utf8.h"
+
+namespace qalam {
+namespace text {
+namespace {
+
+using uchar = unsigned char;
+
+// Decodes at p, which may hold invalid UTF-8: never reads past `end` and
+// always advances by at least one byte. On valid input it is DecodeUtf8.
+inline uint32_t DecodeAt(const uchar* p, const uchar* end, int* len) {
+  uchar b = *p;
+  if (b < 0x80) {
+    *len = 1;
+    return b;
+  }
+  int need = b < 0xC0 ? 0 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF8 ? 4 : 0;
+  if (need == 0 || end - p < need) {
+    *len = 1;
+    return 0xFFFD;
+  }
+  uint32_t cp = DecodeUtf8(p, len);
+  return cp > 0x10FFFF ? 0xFFFD : cp;
+}
+
+inline bool IsAsciiAlnum(uchar c) {
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+inline bool IsAsciiAlpha(uchar c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+// True when the character at p (if any) is a letter of the Latin script.
+inline bool LatinLetterAt(const uchar* p, const uchar* end) {
+  if (p >= end) return false;
+  if (*p < 0x80) return IsAsciiAlpha(*p);
+  int len;
+  uint32_t cp = DecodeAt(p, end, &len);
+  const CharInfo& ci = GetCharInfo(cp);
+  return (ci.flags & kCharLetter) && ci.script == kScriptLatin;
+}
+
+inline bool DigitAt(const uchar* p, const uchar* end) {
+  if (p >= end) return false;
+  if (*p < 0x80) return *p >= '0' && *p <= '9';
+  int len;
+  uint32_t cp = DecodeAt(p, end, &len);
+  return (GetCharInfo(cp).flags & kCharDigit) != 0;
+}
+
+inline bool StartsWithNoCase(const uchar* p, const uchar* end, const char* lit) {
+  size_t n = std::strlen(lit);
+  if (static_cast<size_t>(end - p) < n) return false;
+  for (size_t i = 0; i < n; ++i) {
+    uchar c = p[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<uchar>(c | 0x20);
+    if (c != static_cast<uchar>(lit[i])) return false;
+  }
+  return true;
+}
+
+// Characters that end a URL when they come at its end (trailing punctuation
+// belongs to the sentence, not the URL).
+inline bool IsUrlTrailer(uchar c) {
+  return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' ||
+         c == '\'' || c == '"' || c == ')' || c == ']' || c == '}';
+}
+
+// Extends a URL whose first character is at p: up to white space, a control
+// character, or quote/angle/guillemet characters, then trims trailing
+// punctuation (keeping a ')' that closes a '(' inside the URL). Returns its
+// end.
+const uchar* UrlEnd(const uchar* p, const uchar* end) {
+  const uchar* q = p;
+  while (q < end) {
+    int len;
+    uint32_t cp = DecodeAt(q, end, &len);
+    if (cp == '<' || cp == '>' || cp == '"' || cp == 0xAB || cp == 0xBB ||
+        cp == 0x201C || cp == 0x201D || cp == 0x060C || cp == 0x061B || cp == 0x061F) {
+      break;
+    }
+    uint16_t f = GetCharInfo(cp).flags;
+    if (f & (kCharSpace | kCharNewline | kCharControl)) break;
+    q += len;
+  }
+  while (q > p && IsUrlTrailer(q[-1])) {
+    if (q[-1] == ')') {
+      int depth = 0;
+      for (const uchar* r = p; r < q; ++r) depth += (*r == '(') - (*r == ')');
+      if (depth >= 0) break;  // balanced: the ')' is part of the URL
+    }
+    --q;
+  }
+  return q;
+}
+
+// A URL with a scheme or "www." at p: returns its end, or nullptr.
+const uchar* ExplicitUrlAt(const uchar* p, const uchar* end) {
+  const uchar* body = nullptr;
+  if (StartsWithNoCase(p, end, "https://")) {
+    body = p + 8;
+  } else if (StartsWithNoCase(p, end, "http://")) {
+    body = p + 7;
+  } else if (StartsWithNoCase(p, end, "ftp://")) {
+    body = p + 6;
+  } else if (StartsWithNoCase(p, end, "www.")) {
+    body = p + 4;
+  }
+  if (body == nullptr || body >= end || !IsAsciiAlnum(*body)) return nullptr;
+  const uchar* q = UrlEnd(p, end);
+  return q > body ? q : nullptr;
+}
+
+bool IsCommonTld(const uchar* p, size_t n) {
+  static const char* const kTlds[] = {
+      "com", "org", "net", "edu", "gov", "int", "mil", "info", "biz", "io",
+      "co", "uk", "tv", "me", "news", "ly", "ae", "sa", "qa", "eg", "tn", "ma",
+      "dz", "jo", "lb", "kw", "bh", "om", "iq", "sy", "ps", "ye", "sd", "fr",
+      "de", "ru", "cn", "in", "ca", "au", "eu", "tr", "ir"};
+  if (n < 2 || n > 4) return false;
+  char low[4];
+  for (size_t i = 0; i < n; ++i) low[i] = static_cast<char>(p[i] | 0x20);
+  for (const char* t : kTlds) {
+    if (std::strlen(t) == n && std::memcmp(t, low, n) == 0) return true;
+  }
+  return false;
+}
+
+// A bare domain ("bbc.co.uk", "Example.com/path") whose first label ends at
+// `label_end` (a '.'): returns the end of the URL, or nullptr.
+const uchar* BareDomainEnd(const uchar* start, const uchar* label_end, const uchar* end) {
+  const uchar* q = label_end;
+  const uchar* last_label = nullptr;
+  size_t last_len = 0;
+  while (q < end && *q == '.' && q + 1 < end && IsAsciiAlnum(q[1])) {
+    const uchar* l = q + 1;
+    const uchar* r = l;
+    while (r < end && (IsAsciiAlnum(*r) || *r == '-')) ++r;
+    last_label = l;
+    last_len = static_cast<size_t>(r - l);
+    q = r;
+  }
+  if (last_label == nullptr || !IsCommonTld(last_label, last_len)) return nullptr;
+  // The domain must not run on into letters (e.g. "co.uk" inside a word).
+  if (q < end && (*q >= 0x80 || IsAsciiAlnum(*q))) return nullptr;
+  if (q < end && *q == '/') return UrlEnd(start, end);
+  return q;
+}
+
+inline bool IsEmailLocalChar(uchar c) {
+  return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+// Domain of an e-mail address starting at p (just after '@'): returns its
+// end, or nullptr when it is not label(.label)+.
+const uchar* EmailDomainEnd(const uchar* p, const uchar* end) {
+  const uchar* q = p;
+  int dots = 0;
+  while (q < end && (IsAsciiAlnum(*q) || *q == '-' || *q == '.')) {
+    if (*q == '.') {
+      if (q == p || q[-1] == '.') break;
+      ++dots;
+    }
+    ++q;
+  }
+  while (q > p && (q[-1] == '.' || q[-1] == '-')) {
+    if (q[-1] == '.') --dots;
+    --q;
+  }
+  if (dots < 1 || q == p || !IsAsciiAlpha(q[-1])) return nullptr;
+  return q;
+}
+
+// Sixteen bytes at a time (SSE2, baseline on x86-64): how many of the 8
+// two-byte sequences at p are plain Arabic letters, counted from the first.
+// Plain here: U+0621-U+063A except آ أ إ (and ة when it is folded), and
+// U+0641-U+064A except ى -- the core of the alphabet; rarer plain letters
+// (Persian پ چ ژ گ ...) are taken by the scalar loop that follows, which
+// uses the generated bitmap. The unit tests check both against the
+// normaliser for every two-byte character.
+#ifdef __SSE2__
+inline int PlainArabicPairs16(__m128i v, bool fold_teh) {
+  // Lanes as big-endian 16-bit values: lead byte high.
+  const __m128i be = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
+  const __m128i zero = _mm_setzero_si128();
+  auto in_range = [&](uint16_t lo, uint16_t span) {  // lo <= x <= lo + span
+    __m128i d = _mm_sub_epi16(be, _mm_set1_epi16(static_cast<int16_t>(lo)));
+    return _mm_cmpeq_epi16(_mm_subs_epu16(d, _mm_set1_epi16(static_cast<int16_t>(span))), zero);
+  };
+  auto eq = [&](uint16_t x) {
+    return _mm_cmpeq_epi16(be, _mm_set1_epi16(static_cast<int16_t>(x)));
+  };
+  __m128i plain = _mm_or_si128(in_range(0xD8A1, 0x19), in_range(0xD981, 0x09));
+  __m128i excluded = _mm_or_si128(_mm_or_si128(eq(0xD8A2), eq(0xD8A3)),
+                                  _mm_or_si128(eq(0xD8A5), eq(0xD989)));
+  if (fold_teh) excluded = _mm_or_si128(excluded, eq(0xD8A9));
+  plain = _mm_andnot_si128(excluded, plain);
+  const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(plain));
+  return __builtin_ctz(~mask | 0x10000u) / 2;
+}
+
+// How many of the 16 bytes at p are ASCII letters, counted from the first;
+// writes them lower-cased to w (all 16 bytes are written) and adds the
+// number of upper-case ones to *uppers.
+inline int AsciiLetters16(const uchar* p, char* w, uint32_t* uppers) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  const __m128i d = _mm_sub_epi8(lower, _mm_set1_epi8('a'));
+  const __m128i letter =
+      _mm_cmpeq_epi8(_mm_subs_epu8(d, _mm_set1_epi8(25)), _mm_setzero_si128());
+  const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(letter));
+  const int n = __builtin_ctz(~mask | 0x10000u);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
+  // Upper case: letters whose 0x20 bit is clear.
+  const unsigned upper_mask = static_cast<unsigned>(_mm_movemask_epi8(
+      _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8(0x20)), _mm_setzero_si128())));
+  const unsigned run_uppers = upper_mask & mask & ((1u << n) - 1);
+  if (run_uppers != 0) *uppers += static_cast<uint32_t>(__builtin_popcount(run_uppers));
+  return n;
+}
+#endif
+
+// ASCII characters that end a run of letters whatever came before: all but
+// letters, digits and the apostrophe (which may join two Latin letters).
+// '.' and ',' join digits only, never letters.
+struct AsciiEndsLetterRun {
+  bool v[128];
+  constexpr AsciiEndsLetterRun() : v() {
+    for (int c = 0; c < 128; ++c) {
+      bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      v[c] = !alnum && c != '\'';
+    }
+  }
+  constexpr bool operator[](int c) const { return v[c]; }
+};
+constexpr AsciiEndsLetterRun kAsciiEndsLetterRun;
+
+inline uint16_t PunctFlags(uint16_t cf) {
+  uint16_t f = 0;
+  if (cf & kCharOpen) f |= kTokOpen;
+  if (cf & kCharClose) f |= kTokClose;
+  if (cf & kCharQuote) f |= kTokQuote;
+  return f;
+}
+
+}  // namespace
+
+const char* TokenKindName(TokenKind kind) {
+  switch (kind) {
+    case TokenKind::kWord: return "word";
+    case TokenKind::kNumber: return "number";
+    case TokenKind::kUrl: return "url";
+    case TokenKind::kEmail: return "email";
+    case TokenKind::kHashtag: return "hashtag";
+    case TokenKind::kMention: return "mention";
+    case TokenKind::kPunct: return "punct";
+    case TokenKind::kSymbol: return "symbol";
+  }
+  return "unknown";
+}
+
+void AnalyzedText::Reset(absl::string_view text) {
+  text_ = text;
+  tokens_.clear();
+  sentences_.clear();
+  marks_.clear();
+  arena_.Truncate(0);
+  word_count_ = 0;
+  letters_by_script_.fill(0);
+  // Typical news: a token per ~6 bytes; normalised forms are at most about
+  // as long as the text. Reserving avoids regrowth on the first articles.
+  if (tokens_.capacity() < text.size() / 5 + 16) tokens_.reserve(text.size() / 5 + 16);
+  arena_.Reserve(text.size() + 64);
+}
+
+Analyzer::Analyzer(AnalyzerOptions options)
+    : options_(options), normalizer_(options.normalizer) {}
+
+absl::Status Analyzer::Analyze(absl::string_view text, AnalyzedText* out) const {
+  if (text.size() >= kMaxAnalyzedBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("text of ", text.size(), " bytes is too large to analyse"));
+  }
+  out->Reset(text);
+  Scan(text, out);
+  if (options_.sentences) SplitSentences(*out, &out->sentences_);
+  return absl::OkStatus();
+}
+
+// Computes norm/stem hashes, the stem and the stop flag of a finished
+// word-like token whose normalised form is the arena's tail from norm_off.
+void Analyzer::FinishToken(AnalyzedText* out, Token* t, bool arabic_letters_only) const {
+  t->norm_len = static_cast<uint32_t>(out->arena_.size() - t->norm_off);
+  absl::string_view norm(out->arena_.data() + t->norm_off, t->norm_len);
+  // The arena keeps at least 16 bytes after every normalised form (see
+  // Scan), so the padded hash may read past it.
+  t->norm_hash = Hash64Padded(norm.data(), norm.size());
+  t->stem_skip = 0;
+  t->stem_len = t->norm_len;
+  t->stem_hash = t->norm_hash;
+  if (t->kind == TokenKind::kWord) {
+    if (options_.stems) {
+      StemSpan s{0, t->norm_len};
+      if (arabic_letters_only) {
+        s = StemArabicLetters(norm);
+      } else if (t->flags & kTokArabic) {
+        s = StemArabic(norm);
+      } else if (t->flags & kTokLatin) {
+        s = StemEnglish(norm);
+      }
+      // Branch-free: half of all words have a stem of their own.
+      t->stem_skip = static_cast<uint8_t>(s.skip);
+      t->stem_len = s.len;
+      t->stem_hash = Hash64Padded(norm.data() + s.skip, s.len);
+    }
+    if (IsStopWordHash(t->norm_hash)) {
+      t->flags |= kTokStop;
+    }
+  }
+  ++out->word_count_;
+}
+
+void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
+  const uchar* const base = reinterpret_cast<const uchar*>(text.data());
+  const uchar* const end = base + text.size();
+  const uchar* p = base;
+  NormArena& arena = out->arena_;
+  std::vector<Token>& toks = out->tokens_;
+  auto& script_letters = out->letters_by_script_;
+  const bool teh = options_.normalizer.fold_teh_marbuta;
+  constexpr int kRoom = Normalizer::kMaxFoldBytes;
+  // ة is plain unless it is to be folded to ه.
+  const uint64_t* const plain =
+      teh ? internal::kPlainArabicPairsNoTeh : internal::kPlainArabicPairs;
+
+  uint16_t pending = kTokSpaceBefore;  // flags for the next token
+  int breaks = 0;                      // line breaks since the last token
+
+  std::vector<uint32_t>& marks = out->marks_;
+  // Appends a token, marking it for the sentence splitter if it can matter.
+  auto push = [&](const Token& t) {
+    bool mark = (t.flags & (kTokNewlineBefore | kTokEnder | kTokDotted)) != 0;
+    if (t.kind == TokenKind::kPunct && !mark) {
+      const uchar c = base[t.begin];
+      mark = c == '(' || c == ')' || c == '[' || c == ']';
+    }
+    if (mark) marks.push_back(static_cast<uint32_t>(toks.size()));
+    toks.push_back(t);
+  };
+  auto start_token = [&](const uchar* at, TokenKind kind) {
+    Token t;
+    t.begin = static_cast<uint32_t>(at - base);
+    t.end = t.begin;
+    t.norm_off = static_cast<uint32_t>(arena.size());
+    t.norm_len = 0;
+    t.stem_len = 0;
+    t.stem_skip = 0;
+    t.kind = kind;
+    t.flags = pending;
+    t.norm_hash = 0;
+    t.stem_hash = 0;
+    pending = 0;
+    breaks = 0;
+    return t;
+  };
+  // Normalises [b, e) into the arena (URLs, e-mails, mentions, hashtags).
+  auto fold_span = [&](const uchar* b, const uchar* e) {
+    char* w = arena.Reserve(kRoom);
+    while (b < e) {
+      if (arena.limit() - w < kRoom) {
+        arena.Commit(w);
+        w = arena.Reserve(kRoom);
+      }
+      int len;
+      uint32_t cp = DecodeAt(b, e, &len);
+      w = Normalizer::WriteFolded(GetCharInfo(cp), b, len, teh, w);
+      b += len;
+    }
+    arena.Commit(w);
+  };
+
+  while (p < end) {
+    uchar b0 = *p;
+    int len;
+    uint32_t cp = b0 < 0x80 ? (len = 1, b0) : DecodeAt(p, end, &len);
+    const CharInfo& ci = GetCharInfo(cp);
+    const uint16_t f = ci.flags;
+
+    if (f & (kCharSpace | kCharControl)) {
+      pending |= kTokSpaceBefore;
+      p += len;
+      continue;
+    }
+    if (f & kCharNewline) {
+      pending |= kTokSpaceBefore | kTokNewlineBefore;
+      // CR LF is one line break.
+      if (!(b0 == '\r' && p + 1 < end && p[1] == '\n')) {
+        if (++breaks >= 2) pending |= kTokParagraphBefore;
+      }
+      p += len;
+      continue;
+    }
+    if (f & kCharIgnorable) {  // outside a word it separates nothing
+      p += len;
+      continue;
+    }
+
+    if (f & (kCharLetter | kCharDigit | kCharMark)) {
+      // URL with a scheme or www.
+      uchar lower = static_cast<uchar>(b0 | 0x20);
+      if (lower == 'h' || lower == 'w' || lower == 'f') {
+        if (const uchar* ue = ExplicitUrlAt(p, end)) {
+          Token t = start_token(p, TokenKind::kUrl);
+          fold_span(p, ue);
+          t.end = static_cast<uint32_t>(ue - base);
+          FinishToken(out, &t, false);
+          push(t);
+          p = ue;
+          continue;
+        }
+      }
+#if defined(__SSE2__) && defined(__x86_64__)
+      // The commonest token of all: a short Arabic word of plain letters
+      // followed by a space or punctuation. One 16-byte load classifies it,
+      // and its hash, stem and stem hash are computed from that register,
+      // without reading back the normalised form just written.
+      if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const int n = PlainArabicPairs16(v, teh);
+        const uchar* q = p + 2 * n;
+        if (n > 0 && n < 8 && kAsciiEndsLetterRun[*q & 0x7F] && *q < 0x80) {
+          Token t = start_token(p, TokenKind::kWord);
+          t.flags |= kTokArabic;
+          char* w = arena.Reserve(kRoom);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v);
+          arena.Commit(w + 2 * n);
+          t.end = static_cast<uint32_t>(q - base);
+          t.norm_len = static_cast<uint32_t>(2 * n);
+          const unsigned __int128 all =
+              static_cast<unsigned __int128>(static_cast<uint64_t>(
+                  _mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v))))
+                  << 64 |
+              static_cast<uint64_t>(_mm_cvtsi128_si64(v));
+          const unsigned __int128 word = all & ((static_cast<unsigned __int128>(1) << (16 * n)) - 1);
+          t.norm_hash = Hash64Short(static_cast<uint64_t>(word), static_cast<uint64_t>(word >> 64),
+                                    t.norm_len);
+          StemSpan st{0, t.norm_len};
+          if (options_.stems) st = internal::StemArabicWord(internal::RegLetters{word}, n);
+          const unsigned __int128 stem =
+              (word >> (8 * st.skip)) & ((static_cast<unsigned __int128>(1) << (8 * st.len)) - 1);
+          t.stem_skip = static_cast<uint8_t>(st.skip);
+          t.stem_len = st.len;
+          t.stem_hash = Hash64Short(static_cast<uint64_t>(stem), static_cast<uint64_t>(stem >> 64),
+                                    st.len);
+          if (IsStopWordHash(t.norm_hash)) t.flags |= kTokStop;
+          ++out->word_count_;
+          script_letters[kScriptArabic] += static_cast<uint32_t>(n);
+          push(t);
+          p = q;
+          continue;
+        }
+      }
+#endif
+      Token t = start_token(p, TokenKind::kWord);
+      const uchar* q = p;
+      uint32_t letters = 0, uppers = 0;
+      uint8_t first_script = kScriptOther;
+      bool has_digit = false;
+      bool ascii_only = true;
+      bool arabic_only = true;  // normalised form: Arabic letters only
+      char* w = arena.Reserve(kRoom);
+      // Room for a fast run: each step writes at most 2 bytes and the slow
+      // step at most kMaxFoldBytes, so checking against this limit once per
+      // character keeps kRoom bytes free.
+      char* w_limit = arena.limit() - kRoom;
+      // The word loop: every character of every word passes here. Plain
+      // Arabic letters (copied as they are) and ASCII letters (lower-cased)
+      // need no decoding or table lookup and make up most of news text; the
+      // fast runs take them, the general step takes the rest.
+      for (;;) {
+        if (arabic_only) {
+          const uchar* run = q;
+#ifdef __SSE2__
+          // w <= w_limit leaves kRoom >= 16 bytes for the 16-byte store.
+          while (end - q >= 16 && w <= w_limit) {
+            const int n =
+                PlainArabicPairs16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), teh);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(w),
+                             _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+            w += 2 * n;
+            q += 2 * n;
+            if (n < 8) break;
+          }
+#endif
+          // The usual end of an Arabic word: an ASCII space or punctuation
+          // mark, which can never continue it. Leave without the slower
+          // checks below (they sit on the critical path of every word).
+          if (q != run && q < end && *q < 0x80 && kAsciiEndsLetterRun[*q]) {
+            if (letters == 0) {
+              first_script = kScriptArabic;
+              t.flags |= kTokArabic;
+            }
+            letters += static_cast<uint32_t>(q - run) / 2;
+            break;
+          }
+          for (;;) {
+            // Bytes in = bytes out here, so the room left bounds the run
+            // and the loop needs no check of its own.
+            const uchar* q_lim = end - 1;
+            if (w_limit - w < q_lim - q) q_lim = q + (w_limit - w);
+            while (q < q_lim && IsPlainArabicPair(q, plain)) {
+              std::memcpy(w, q, 2);
+              w += 2;
+              q += 2;
+            }
+            if (q < end - 1 && w >= w_limit && IsPlainArabicPair(q, plain)) {
+              arena.Commit(w);
+              w = arena.Reserve(kRoom);
+              w_limit = arena.limit() - kRoom;
+              continue;
+            }
+            break;
+          }
+          if (q != run) {
+            if (letters == 0) {
+              first_script = kScriptArabic;
+              t.flags |= kTokArabic;
+            }
+            letters += static_cast<uint32_t>(q - run) / 2;
+            ascii_only = false;
+          }
+        }
+        if (ascii_only) {
+          const uchar* run = q;
+#ifdef __SSE2__
+          while (end - q >= 16 && w <= w_limit) {
+            const int n = AsciiLetters16(q, w, &uppers);
+            w += n;
+            q += n;
+            if (n < 16) break;
+          }
+#endif
+          while (q < end && static_cast<uchar>((*q | 0x20) - 'a') < 26) {
+            if (w > w_limit) {
+              arena.Commit(w);
+              w = arena.Reserve(kRoom);
+              w_limit = arena.limit() - kRoom;
+            }
+            *w++ = static_cast<char>(*q | 0x20);
+            uppers += *q < 'a';
+            ++q;
+          }
+          if (q != run) {
+            if (letters == 0) {
+              first_script = kScriptLatin;
+              t.flags |= kTokLatin;
+              if (*run < 'a') t.flags |= kTokUpper;
+            }
+            letters += static_cast<uint32_t>(q - run);
+            arabic_only = false;
+          }
+        }
+        // The general step: one character of any kind.
+        if (q >= end) break;
+        const uchar c = *q;
+        uint32_t wc;
+        int l;
+        if (c < 0x80) {
+          wc = c;
+          l = 1;
+        } else if (c >= 0xC2 && c < 0xE0 && q + 1 < end && (q[1] & 0xC0) == 0x80) {
+          wc = (static_cast<uint32_t>(c & 0x1F) << 6) | (q[1] & 0x3F);
+          l = 2;
+        } else {
+          wc = DecodeAt(q, end, &l);
+        }
+        const CharInfo& wi = GetCharInfo(wc);
+        const uint16_t wf = wi.flags;
+        if (wf & (kCharLetter | kCharDigit | kCharMark | kCharIgnorable)) {
+          // Arabic-script characters fold to two-byte letters, or to nothing
+          // (diacritics, tatweel, ZWNJ); digits fold to ASCII.
+          arabic_only &= !(wf & kCharDigit) &&
+                         (wi.script == kScriptArabic || ((wf & kCharFolds) && wi.fold_len == 0));
+          if (wf & kCharLetter) {
+            if (letters == 0) {
+              first_script = wi.script;
+              if (wi.script == kScriptArabic) t.flags |= kTokArabic;
+              if (wi.script == kScriptLatin) t.flags |= kTokLatin;
+              if (wf & kCharUpper) t.flags |= kTokUpper;
+            }
+            ++letters;
+            uppers += (wf & kCharUpper) != 0;
+          } else if (wf & kCharDigit) {
+            has_digit = true;
+          }
+        } else if ((wc == '\'' || wc == 0x2019) && letters > 0 && LatinLetterAt(q + l, end)) {
+          // internal apostrophe: don't, O'Brien, l'État
+          arabic_only = false;
+        } else if ((wc == '.' || wc == ',' || wc == 0x066B || wc == 0x066C) && has_digit &&
+                   letters == 0 && DigitAt(q + l, end)) {
+          // decimal or thousands separator inside a number: 3.5 1,000 ٣٫٥
+        } else {
+          break;
+        }
+        if (c >= 0x80) ascii_only = false;
+        if (w > w_limit) {
+          arena.Commit(w);
+          w = arena.Reserve(kRoom);
+          w_limit = arena.limit() - kRoom;
+        }
+        w = Normalizer::WriteFolded(wi, q, l, teh, w);
+        q += l;
+      }
+      arena.Commit(w);
+      if (letters == 0) t.kind = TokenKind::kNumber;
+      if (letters >= 2 && uppers == letters) t.flags |= kTokAllUpper;
+      script_letters[first_script < script_letters.size() ? first_script
+                                                          : static_cast<uint8_t>(kScriptOther)] += letters;
+
+      if (ascii_only && q < end && *q == '.') {
+        // Bare domains: bbc.co.uk, Example.com/path
+        if (const uchar* de = BareDomainEnd(p, q, end)) {
+          arena.Truncate(t.norm_off);
+          fold_span(p, de);
+          t.kind = TokenKind::kUrl;
+          q = de;
+        } else if (t.kind == TokenKind::kWord && q - p <= 3) {
+          // Dotted abbreviations: U.S.  e.g.  Ph.D.  a.m.  (short segments)
+          const uchar* r = q;
+          int segments = 0;
+          while (r + 1 < end && *r == '.' && IsAsciiAlpha(r[1])) {
+            const uchar* s = r + 1;
+            while (s < end && IsAsciiAlpha(*s) && s - r <= 4) ++s;
+            if (s - (r + 1) > 3 || s >= end || *s != '.') break;
+            r = s;
+            ++segments;
+          }
+          if (segments > 0) {
+            ++r;  // r was at the final '.', which belongs to the token
+            arena.Truncate(t.norm_off);
+            fold_span(p, r);
+            q = r;
+            t.flags |= kTokDotted;
+          }
+        }
+      }
+      t.end = static_cast<uint32_t>(q - base);
+      FinishToken(out, &t, arabic_only && letters > 0 && t.kind == TokenKind::kWord);
+      push(t);
+      p = q;
+      continue;
+    }
+
+    // '#' or '@' after white space or punctuation: hashtag or mention.
+    const bool after_break =
+        (pending & kTokSpaceBefore) || toks.empty() || !IsWordLike(toks.back().kind);
+    if (b0 == '#' && after_break && p + 1 < end) {
+      const uchar* q = p + 1;
+      uint32_t letters = 0;
+      while (q < end) {
+        int l;
+        uint32_t hc = DecodeAt(q, end, &l);
+        uint16_t hf = GetCharInfo(hc).flags;
+        if (hf & kCharLetter) {
+          ++letters;
+        } else if (!(hf & (kCharDigit | kCharMark | kCharIgnorable)) && hc != '_') {
+          break;
+        }
+        q += l;
+      }
+      if (letters > 0) {
+        Token t = start_token(p, TokenKind::kHashtag);
+        fold_span(p, q);
+        t.end = static_cast<uint32_t>(q - base);
+        FinishToken(out, &t, false);
+        push(t);
+        p = q;
+        continue;
+      }
+    }
+    if (b0 == '@') {
+      // E-mail: the local part was just tokenised as words and punctuation;
+      // take those tokens back and emit one e-mail token.
+      if (!after_break && !toks.empty() && toks.back().end == static_cast<uint32_t>(p - base)) {
+        const uchar* ls = p;
+        while (ls > base && IsEmailLocalChar(ls[-1])) --ls;
+        while (ls < p && *ls == '.') ++ls;
+        const uchar* de = (ls < p) ? EmailDomainEnd(p + 1, end) : nullptr;
+        if (de != nullptr) {
+          uint32_t start = static_cast<uint32_t>(ls - base);
+          size_t k = toks.size();
+          while (k > 0 && toks[k - 1].begin >= start) --k;
+          bool straddles = k > 0 && toks[k - 1].end > start;
+          if (k < toks.size() && !straddles && toks[k].begin == start) {
+            uint16_t first_flags = toks[k].flags & (kTokSpaceBefore | kTokNewlineBefore |
+                                                    kTokParagraphBefore);
+            for (size_t i = k; i < toks.size(); ++i) {
+              if (IsWordLike(toks[i].kind)) --out->word_count_;
+            }
+            arena.Truncate(toks[k].norm_off);
+            toks.resize(k);
+            while (!marks.empty() && marks.back() >= k) marks.pop_back();
+            Token t = start_token(ls, TokenKind::kEmail);
+            t.flags = first_flags;
+            fold_span(ls, de);
+            t.end = static_cast<uint32_t>(de - base);
+            FinishToken(out, &t, false);
+            push(t);
+            p = de;
+            continue;
+          }
+        }
+      }
+      if (after_break && p + 1 < end && (IsAsciiAlnum(p[1]) || p[1] == '_')) {
+        const uchar* q = p + 1;
+        while (q < end && (IsAsciiAlnum(*q) || *q == '_')) ++q;
+        Token t = start_token(p, TokenKind::kMention);
+        fold_span(p, q);
+        t.end = static_cast<uint32_t>(q - base);
+        FinishToken(out, &t, false);
+        push(t);
+        p = q;
+        continue;
+      }
+    }
+
+    if (f & kCharEnder) {
+      // A run of enders is one token: "..." "?!" "؟!" "!!!".
+      Token t = start_token(p, TokenKind::kPunct);
+      t.flags |= kTokEnder;
+      int dots = 0;
+      const uchar* q = p;
+      while (q < end) {
+        int l;
+        uint32_t ec = DecodeAt(q, end, &l);
+        if (!(GetCharInfo(ec).flags & kCharEnder)) break;
+        if (ec == '.' || ec == 0xFF0E) {
+          ++dots;
+        } else if (ec == 0x2026) {
+          dots += 3;
+        } else if (ec != 0x06D4 && ec != 0x3002 && ec != 0xFF61) {
+          t.flags |= kTokQuestion;
+        }
+        q += l;
+      }
+      if (dots >= 2) t.flags |= kTokEllipsis;
+      t.end = static_cast<uint32_t>(q - base);
+      push(t);
+      p = q;
+      continue;
+    }
+
+    // Any other character is one punctuation or symbol token.
+    Token t = start_token(p, (f & kCharPunct) ? TokenKind::kPunct : TokenKind::kSymbol);
+    t.flags |= PunctFlags(f);
+    t.end = static_cast<uint32_t>(p + len - base);
+    push(t);
+    p += len;
+  }
+}
+
+}  // namespace text
+}  // namespace qalam

@@ -1,0 +1,77 @@
+#include "workers/text/stopwords.h"
+
+#include <cstring>
+
+#include "absl/strings/str_split.h"
+#include "common/hash.h"
+
+namespace qalam {
+namespace text {
+namespace {
+
+// Normalised forms: no diacritics, أ إ آ -> ا, ى -> ي, ة kept.
+constexpr char kArabic[] =
+    "في من الي علي عن مع ان انه انها انهم انني اني لان لانه كان كانت كانوا "
+    "يكون تكون يكن تكن ليس ليست لست لسنا لم لن لا ما ماذا مما ممن هذا هذه "
+    "هذان هاتان هؤلاء ذلك تلك ذاك اولئك الذي التي الذين اللذين اللتين اللاتي "
+    "اللواتي اللتان اللذان هو هي هم هن هما انا نحن انت انتم انتن كل بعض غير "
+    "بين حتي اذا اذ اذن قد لقد ثم او ام بل لكن لكنه كما كذلك مثل عند عندما "
+    "حيث حين منذ خلال بعد قبل امام فوق تحت حول دون ضد عبر لدي لدينا اي ايضا "
+    "فقط جدا هناك هنا اين كيف متي لماذا هل نحو وفق وفقا الا سوف اما انما "
+    "عليه عليها عليهم فيه فيها فيهم منه منها منهم له لها لهم لنا لي لك به "
+    "بها بهم عنه عنها عنهم اليه اليها اليهم ذات ذو ذي كلا كلتا اخري اخر "
+    "قال قالت يقول تقول وقال وقالت اضاف اضافت واضاف واضافت اكد اكدت "
+    "حسب لدي ضمن لدي بينما الذي عدة عدد مدي لدي يتم تم ثمة هنالك سواء "
+    "كي لكي حتي كأن وان فان بان لان وهو وهي وقد ولا وما وفي ومن وعلي "
+    "والتي والذي وذلك وهذا وهذه وكان وكانت ولم ولن ثم ايا اياه ايها";
+
+constexpr char kEnglish[] =
+    "a about above after again against all am an and any are aren't as at be "
+    "because been before being below between both but by can cannot could "
+    "couldn't did didn't do does doesn't doing don't down during each few for "
+    "from further had hadn't has hasn't have haven't having he he'd he'll "
+    "he's her here here's hers herself him himself his how how's i i'd i'll "
+    "i'm i've if in into is isn't it it's its itself let's me more most "
+    "mustn't my myself no nor not of off on once only or other ought our ours "
+    "ourselves out over own same shan't she she'd she'll she's should "
+    "shouldn't so some such than that that's the their theirs them themselves "
+    "then there there's these they they'd they'll they're they've this those "
+    "through to too under until up upon very was wasn't we we'd we'll we're "
+    "we've were weren't what what's when when's where where's which while who "
+    "who's whom why why's will with won't would wouldn't you you'd you'll "
+    "you're you've your yours yourself yourselves also said says say just "
+    "may might must shall would could us one its via per";
+
+}  // namespace
+
+namespace internal {
+
+StopTable::StopTable() {
+  std::memset(filter, 0, sizeof(filter));
+  std::memset(slots, 0, sizeof(slots));
+  for (const char* list : {kArabic, kEnglish}) {
+    for (absl::string_view w : absl::StrSplit(list, ' ', absl::SkipEmpty())) {
+      uint64_t h = Hash64(w);
+      if (h == 0) continue;  // cannot happen for these words; 0 marks empty
+      const uint32_t bit = static_cast<uint32_t>(h >> 48);
+      filter[bit >> 6] |= uint64_t{1} << (bit & 63);
+      for (uint32_t i = static_cast<uint32_t>(h);; ++i) {
+        uint64_t& slot = slots[i & (kSlots - 1)];
+        if (slot == h) break;
+        if (slot == 0) {
+          slot = h;
+          break;
+        }
+      }
+    }
+  }
+}
+
+const StopTable kStopTable;
+
+}  // namespace internal
+
+bool IsStopWord(absl::string_view norm) { return IsStopWordHash(Hash64(norm)); }
+
+}  // namespace text
+}  // namespace qalam
