@@ -21,36 +21,100 @@ absl::Status ValidateAnnotateOptions(const AnnotateOptions& options) {
 
 Annotator::Annotator(text::AnalyzerOptions analyzer_options) : analyzer_(analyzer_options) {}
 
+void AnnotationResult::Clear() {
+  id.clear();
+  has_language = false;
+  language.clear();
+  language_confidence = 0;
+  has_label = false;
+  label.clear();
+  confidence = 0;
+  labels.clear();
+  has_sentences = false;
+  sentence_offsets.clear();
+  tokens = 0;
+  has_summary = false;
+  summary.clear();
+  summary_text.clear();
+  has_keywords = false;
+  keywords.clear();
+}
+
 absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptions& options,
                                  AnnotatorScratch* scratch, AnnotationResult* result) const {
+  result->Clear();
   result->id.assign(article.id.data(), article.id.size());
   QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.text, &scratch->analyzed));
   const text::AnalyzedText& doc = scratch->analyzed;
-  result->tokens = doc.word_count();
-  result->sentence_offsets.clear();
-  result->sentence_offsets.reserve(doc.sentences().size() * 2);
-  for (const text::Sentence& s : doc.sentences()) {
-    result->sentence_offsets.push_back(s.begin);
-    result->sentence_offsets.push_back(s.end);
+  if (options.sentences) {
+    result->has_sentences = true;
+    result->tokens = doc.word_count();
+    result->sentence_offsets.reserve(doc.sentences().size() * 2);
+    for (const text::Sentence& s : doc.sentences()) {
+      result->sentence_offsets.push_back(s.begin);
+      result->sentence_offsets.push_back(s.end);
+    }
+    text::ConvertOffsets(article.text, options.offsets, &result->sentence_offsets);
   }
-  text::ConvertOffsets(article.text, options.offsets, &result->sentence_offsets);
   return absl::OkStatus();
 }
 
 void AppendResultJson(const AnnotationResult& r, std::string* out) {
+  // Field order follows docs/CONTRACT.md.
   out->append("{\"id\":");
   AppendJsonString(out, r.id);
-  out->append(",\"sentences\":[");
-  for (size_t i = 0; i + 1 < r.sentence_offsets.size(); i += 2) {
-    if (i > 0) out->push_back(',');
-    out->push_back('[');
-    AppendJsonUint(out, r.sentence_offsets[i]);
-    out->push_back(',');
-    AppendJsonUint(out, r.sentence_offsets[i + 1]);
+  if (r.has_language) {
+    out->append(",\"lang\":");
+    AppendJsonString(out, r.language);
+    out->append(",\"lang_confidence\":");
+    AppendJsonDouble(out, r.language_confidence);
+  }
+  if (r.has_label) {
+    out->append(",\"label\":");
+    AppendJsonString(out, r.label);
+    out->append(",\"confidence\":");
+    AppendJsonDouble(out, r.confidence);
+    out->append(",\"labels\":[");
+    for (size_t i = 0; i < r.labels.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      out->append("{\"name\":");
+      AppendJsonString(out, r.labels[i].name);
+      out->append(",\"score\":");
+      AppendJsonDouble(out, r.labels[i].score);
+      out->push_back('}');
+    }
     out->push_back(']');
   }
-  out->append("],\"tokens\":");
-  AppendJsonUint(out, r.tokens);
+  if (r.has_sentences) {
+    out->append(",\"sentences\":[");
+    for (size_t i = 0; i + 1 < r.sentence_offsets.size(); i += 2) {
+      if (i > 0) out->push_back(',');
+      out->push_back('[');
+      AppendJsonUint(out, r.sentence_offsets[i]);
+      out->push_back(',');
+      AppendJsonUint(out, r.sentence_offsets[i + 1]);
+      out->push_back(']');
+    }
+    out->append("],\"tokens\":");
+    AppendJsonUint(out, r.tokens);
+  }
+  if (r.has_summary) {
+    out->append(",\"summary\":[");
+    for (size_t i = 0; i < r.summary.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonUint(out, r.summary[i]);
+    }
+    out->append("],\"summary_text\":");
+    AppendJsonString(out, r.summary_text);
+  }
+  if (r.has_keywords) {
+    out->append(",\"keywords\":[");
+    for (size_t i = 0; i < r.keywords.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonString(out, r.keywords[i]);
+    }
+    out->push_back(']');
+  }
   out->push_back('}');
 }
 

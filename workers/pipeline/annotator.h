@@ -26,6 +26,12 @@ struct AnnotateOptions {
   text::OffsetUnit offsets = text::OffsetUnit::kUtf8;
   int summary_sentences = 3;  // K
   int keywords = 10;          // N
+  // What to compute. Fields not computed are left out of the result line.
+  bool sentences = true;      // "sentences" and "tokens"
+  bool language = true;       // "lang" and "lang_confidence"
+  bool classify = true;       // "label", "confidence", "labels"
+  bool summarize = true;      // "summary" and "summary_text"
+  bool keywords_enabled = true;  // "keywords"
 };
 
 // Upper bounds on what a caller may ask for (K, N): a request beyond them is
@@ -36,11 +42,38 @@ inline constexpr int kMaxKeywords = 1000;
 // Checks K and N against the bounds above. InvalidArgument naming the field.
 absl::Status ValidateAnnotateOptions(const AnnotateOptions& options);
 
+struct ScoredLabel {
+  std::string name;
+  float score = 0;
+};
+
 // What qalam says about one article. Offsets are in options.offsets units.
+// The has_* flags say which groups were computed (and are rendered).
 struct AnnotationResult {
   std::string id;
+
+  bool has_language = false;
+  std::string language;  // "ar", "en", "und"
+  float language_confidence = 0;
+
+  bool has_label = false;
+  std::string label;
+  float confidence = 0;
+  std::vector<ScoredLabel> labels;  // best first
+
+  bool has_sentences = false;
   std::vector<uint32_t> sentence_offsets;  // begin0, end0, begin1, end1, ...
   uint32_t tokens = 0;                     // word-like tokens
+
+  bool has_summary = false;
+  std::vector<uint32_t> summary;  // ascending sentence indices
+  std::string summary_text;
+
+  bool has_keywords = false;
+  std::vector<std::string> keywords;  // surface forms, best first
+
+  // Clears every field, keeping allocated memory.
+  void Clear();
 };
 
 // Per-thread memory reused across articles.

@@ -59,3 +59,36 @@ TEST(ErrorJson, HasFileLineIdCodeAndMessage) {
 
 }  // namespace
 }  // namespace qalam
+
+namespace qalam {
+namespace {
+
+TEST(ResultJson, RendersEveryGroupInContractOrder) {
+  AnnotationResult r;
+  r.id = "BB-culture-1";
+  r.has_language = true;
+  r.language = "ar";
+  r.language_confidence = 0.99f;
+  r.has_label = true;
+  r.label = "culture";
+  r.confidence = 0.93f;
+  r.labels = {{"culture", 0.93f}, {"middleEast", 0.04f}};
+  r.has_sentences = true;
+  r.sentence_offsets = {0, 212, 213, 590};
+  r.tokens = 731;
+  r.has_summary = true;
+  r.summary = {0, 1};
+  r.summary_text = "نص";
+  r.has_keywords = true;
+  r.keywords = {"الممثلين اليهود", "أشرف غريب"};
+  std::string line;
+  AppendResultJson(r, &line);
+  EXPECT_EQ(line,
+            R"({"id":"BB-culture-1","lang":"ar","lang_confidence":0.99,"label":"culture",)"
+            R"("confidence":0.93,"labels":[{"name":"culture","score":0.93},)"
+            R"({"name":"middleEast","score":0.04}],"sentences":[[0,212],[213,590]],"tokens":731,)"
+            R"("summary":[0,1],"summary_text":"نص","keywords":["الممثلين اليهود","أشرف غريب"]})");
+}
+
+}  // namespace
+}  // namespace qalam
