@@ -14,6 +14,8 @@ constexpr char kUsage[] =
     "\n"
     "commands:\n"
     "  annotate   process articles in this process, result lines on stdout\n"
+    "  run        the pipeline: workers over gRPC, results in an output folder\n"
+    "  merge      combine the output folders of `qalam run --slice i/N`\n"
     "\n"
     "Run 'qalam COMMAND --help' for the flags of a command.\n";
 
@@ -27,6 +29,8 @@ int main(int argc, char** argv) {
   }
   const char* cmd = argv[1];
   if (std::strcmp(cmd, "annotate") == 0) return qalam::AnnotateCommand(argc, argv);
+  if (std::strcmp(cmd, "run") == 0) return qalam::RunCommand(argc, argv);
+  if (std::strcmp(cmd, "merge") == 0) return qalam::MergeCommand(argc, argv);
   std::fprintf(stderr, "qalam: unknown command '%s'\n\n%s", cmd, kUsage);
   return 2;
 }

@@ -1,0 +1,187 @@
+// The Dispatcher sends shards of records to qalam workers over gRPC and
+// hands back one outcome per record, whatever happens to the workers on the
+// way.
+//
+//  * One long-lived channel per worker address; calls use the callback API
+//    and every call has a deadline.
+//  * At most `max_in_flight_per_worker` shards in flight per worker, and the
+//    least-loaded worker gets the next shard, so a slow worker gets less.
+//  * Workers are health-checked (grpc.health.v1, service "qalam.v1.Worker",
+//    falling back to "") every `health_interval`: a worker that is not
+//    SERVING gets nothing until it is again. A worker whose calls keep
+//    failing is quarantined with exponential backoff.
+//  * A failed or timed-out shard is retried on another worker with
+//    exponential backoff. A retried shard is "suspect" and runs alone on an
+//    idle worker, so that a second failure can be blamed on it; a suspect
+//    shard that fails alone is split in two, down to single records. A
+//    single record that fails alone on `poison_failures` attempts (on two
+//    different workers when there are two) is a poison article: its outcome
+//    is an error (INTERNAL, or DEADLINE_EXCEEDED when it timed out) and the
+//    job goes on.
+//  * Targets: "host:port", "unix:/path", "ipv4:..."/"ipv6:..." (one worker
+//    each), or "dns:///name:port": every address the name resolves to is a
+//    worker, and the name is resolved again every `resolve_interval` (how a
+//    Kubernetes headless service lists its pods).
+//
+// Thread-safety: all public methods are thread-safe. Shard callbacks run on
+// gRPC or dispatcher threads and must not block for long.
+#ifndef QALAM_COORDINATOR_DISPATCHER_H_
+#define QALAM_COORDINATOR_DISPATCHER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "qalam/v1/worker.grpc.pb.h"
+
+namespace qalam {
+
+struct DispatcherOptions {
+  // Worker targets (see above). At least one.
+  std::vector<std::string> targets;
+  // Credentials towards the workers; null means insecure (loopback, unix
+  // sockets, or a trusted cluster network).
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  int max_in_flight_per_worker = 3;
+  // Deadline of one ProcessBatch call: max(call_timeout, bytes at
+  // min_bytes_per_second).
+  absl::Duration call_timeout = absl::Seconds(60);
+  double min_bytes_per_second = 1 << 20;
+  absl::Duration health_interval = absl::Milliseconds(500);
+  absl::Duration health_timeout = absl::Seconds(2);
+  absl::Duration resolve_interval = absl::Seconds(10);
+  // Backoff of a retried shard: initial * 2^(failures-1), at most max.
+  absl::Duration retry_backoff_initial = absl::Milliseconds(50);
+  absl::Duration retry_backoff_max = absl::Seconds(5);
+  // A worker with this many failed calls in a row is quarantined for
+  // quarantine_initial * 2^(extra failures), at most quarantine_max.
+  int quarantine_after_failures = 2;
+  absl::Duration quarantine_initial = absl::Milliseconds(500);
+  absl::Duration quarantine_max = absl::Seconds(30);
+  // Isolated failures of a single record that make it a poison article.
+  int poison_failures = 2;
+  // Fail the remaining work when no worker has been usable for this long.
+  absl::Duration no_worker_timeout = absl::Seconds(120);
+};
+
+// One shard: a request and, once done, one result per record of it.
+struct DispatchShard {
+  v1::BatchRequest request;
+  // Filled by the dispatcher: results[i] is the outcome of
+  // request.records(i) (result_json or error; stats when asked for).
+  std::vector<v1::RecordResult> results;
+  // Called once, when every record has an outcome, or with a non-OK status
+  // when the dispatcher gives up on the shard (shut down, or no worker for
+  // no_worker_timeout). May run on any dispatcher or gRPC thread.
+  std::function<void(DispatchShard*, absl::Status)> on_done;
+};
+
+// Counters for progress reports, monotonic except workers_*.
+struct DispatcherStats {
+  int workers_total = 0;
+  int workers_alive = 0;  // healthy and not quarantined
+  uint64_t calls = 0;
+  uint64_t calls_failed = 0;
+  uint64_t shards_retried = 0;
+  uint64_t shard_splits = 0;
+  uint64_t poison_records = 0;
+};
+
+class Dispatcher {
+ public:
+  // Creates the channels and starts the dispatcher and health threads.
+  // InvalidArgument for an empty or malformed target list.
+  static absl::StatusOr<std::unique_ptr<Dispatcher>> Create(DispatcherOptions options);
+
+  // Stops: shards not done yet get on_done(CANCELLED); waits for in-flight
+  // calls to end (they are cancelled).
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Queues `shard` for processing. Never blocks: the caller bounds how many
+  // shards it has outstanding.
+  void Submit(std::shared_ptr<DispatchShard> shard);
+
+  // A channel to a healthy worker, round robin, for forwarding single
+  // calls (the Annotator API); null when none is healthy.
+  std::shared_ptr<grpc::Channel> PickChannel();
+
+  // Blocks until at least one worker is healthy or `timeout` passes.
+  // Returns whether one is.
+  bool WaitForHealthyWorker(absl::Duration timeout);
+
+  DispatcherStats Stats() const;
+
+ private:
+  struct Endpoint;
+  struct Task;
+  struct Call;
+
+  explicit Dispatcher(DispatcherOptions options);
+
+  void Loop();  // the dispatcher thread
+  void ResolveTargets(bool initial) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AddEndpoint(const std::string& address, const std::string& origin)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StartHealthChecks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnHealth(Endpoint* ep, bool serving, bool not_found);
+  // Assigns ready tasks to workers; returns the calls to start outside the
+  // lock.
+  std::vector<Call*> Schedule(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Endpoint* PickFor(const Task& task, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool Usable(const Endpoint& ep, absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StartCall(Call* call);
+  void OnCallDone(Call* call, const grpc::Status& status);
+  void Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Status& status,
+            bool isolated) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Resolve(Task* task, int index, v1::RecordResult&& result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FailAllPending(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  using DoneList = std::vector<std::pair<std::shared_ptr<DispatchShard>, absl::Status>>;
+  static void RunDone(DoneList done);
+
+  struct PendingShard {
+    std::shared_ptr<DispatchShard> shard;
+    int remaining = 0;  // records without an outcome yet
+  };
+
+  const DispatcherOptions options_;
+  grpc::ChannelArguments channel_args_;
+
+  mutable absl::Mutex mu_;
+  std::vector<std::unique_ptr<Endpoint>> endpoints_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Task>> ready_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<DispatchShard*, PendingShard> pending_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<Call*> calls_ ABSL_GUARDED_BY(mu_);
+  // Shards finished under the lock, whose on_done runs after it is released.
+  DoneList done_ ABSL_GUARDED_BY(mu_);
+  int calls_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  int health_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  size_t rr_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_usable_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_health_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_resolve_ ABSL_GUARDED_BY(mu_);
+  DispatcherStats stats_ ABSL_GUARDED_BY(mu_);
+
+  std::thread thread_;
+};
+
+}  // namespace qalam
+
+#endif  // QALAM_COORDINATOR_DISPATCHER_H_

@@ -1,0 +1,387 @@
+#include "coordinator/job.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "coordinator/input.h"
+#include "coordinator/output_store.h"
+#include "coordinator/report.h"
+#include "workers/pipeline/annotator.h"
+
+namespace qalam {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One item of a shard, in input order: a record sent to the workers, or a
+// record the reader already failed on.
+struct Item {
+  int request_index = -1;  // into the shard's request; -1: read error
+  uint64_t seq = 0;
+  uint32_t file_index = 0;
+  uint64_t line = 0;
+  std::string id;          // text files: their id
+  absl::Status read_error;
+};
+
+struct JobShard {
+  uint64_t index = 0;
+  uint64_t end_position = 0;  // every position below is covered once committed
+  std::vector<Item> items;
+  std::shared_ptr<DispatchShard> dispatch;
+  absl::Status status;
+};
+
+// What the reader, the dispatcher's callbacks and the writer share. Held by
+// shared_ptr so that late callbacks stay safe after RunJob returns.
+struct Shared {
+  absl::Mutex mu;
+  std::map<uint64_t, std::unique_ptr<JobShard>> done ABSL_GUARDED_BY(mu);
+  uint64_t submitted ABSL_GUARDED_BY(mu) = 0;
+  uint64_t committed ABSL_GUARDED_BY(mu) = 0;
+  bool reading_done ABSL_GUARDED_BY(mu) = false;
+  uint64_t final_positions ABSL_GUARDED_BY(mu) = 0;
+  absl::Status failure ABSL_GUARDED_BY(mu);  // first error: stops the job
+  bool writer_done ABSL_GUARDED_BY(mu) = false;
+};
+
+void AppendIdentityInput(const std::string& path, std::string* out) {
+  if (path == "<stdin>") {
+    out->append("input <stdin>\n");
+    return;
+  }
+  struct stat st;
+  std::error_code ec;
+  std::string abs = fs::absolute(path, ec).lexically_normal().string();
+  if (::stat(path.c_str(), &st) == 0) {
+    absl::StrAppend(out, "input ", abs, " size=", st.st_size,
+                    " mtime=", static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                    "\n");
+  } else {
+    absl::StrAppend(out, "input ", abs, " missing\n");
+  }
+}
+
+}  // namespace
+
+absl::Status ParseSlice(const std::string& text, int* index, int* count) {
+  std::vector<std::string> parts = absl::StrSplit(text, '/');
+  int i = 0, n = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &i) || !absl::SimpleAtoi(parts[1], &n) ||
+      n < 1 || i < 0 || i >= n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad slice '", text, "': expected i/N with 0 <= i < N"));
+  }
+  *index = i;
+  *count = n;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> JobIdentity(const JobSpec& spec) {
+  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<InputReader> reader, InputReader::Open(spec.inputs));
+  std::string id = "qalam-job 1\n";
+  for (const std::string& f : reader->files()) AppendIdentityInput(f, &id);
+  const v1::BatchOptions& b = spec.batch;
+  const v1::Features& f = b.features();
+  absl::StrAppend(&id, "fields text=", b.text_field(), " id=", b.id_field(),
+                  " title=", b.title_field(), " lang=", b.lang_field(), "\n");
+  absl::StrAppend(&id, "max_article_bytes ", b.max_article_bytes(), "\n");
+  absl::StrAppend(&id, "replace_invalid_utf8 ", b.replace_invalid_utf8() ? 1 : 0, "\n");
+  absl::StrAppend(&id, "features sentences=", f.extract_sentences(),
+                  " language=", f.identify_language(), " classify=", f.classify(),
+                  " summarize=", f.summarize(), " keywords=", f.extract_keywords(),
+                  " summary_sentences=", f.summary_sentences(), " n_keywords=", f.keywords(),
+                  " offsets=", static_cast<int>(f.offset_encoding()), "\n");
+  absl::StrAppend(&id, "slice ", spec.slice_index, "/", spec.slice_count, "\n");
+  return id;
+}
+
+absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher,
+                                 JobMonitor* monitor) {
+  const absl::Time start = absl::Now();
+  if (spec.slice_count < 1 || spec.slice_index < 0 || spec.slice_index >= spec.slice_count) {
+    return absl::InvalidArgumentError("bad slice");
+  }
+  InputOptions input_options;
+  const uint64_t max_article =
+      spec.batch.max_article_bytes() > 0 ? spec.batch.max_article_bytes() : (16u << 20);
+  input_options.max_record_bytes = std::max<size_t>(static_cast<size_t>(max_article) * 2, 1 << 20);
+  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<InputReader> reader,
+                         InputReader::Open(spec.inputs, input_options));
+  QALAM_ASSIGN_OR_RETURN(std::string identity, JobIdentity(spec));
+  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<OutputStore> store,
+                         OutputStore::Open(spec.output_dir, identity, spec.resume));
+  const Checkpoint resumed = store->resumed();
+  JobResult result;
+  result.resumed_from = resumed.positions;
+  result.already_complete = resumed.complete;
+  monitor->articles_processed = resumed.results;
+  monitor->articles_failed = resumed.errors;
+  monitor->articles_skipped = resumed.results + resumed.errors;
+  monitor->bytes_total = reader->bytes_total();
+  if (resumed.positions > 0) {
+    QALAM_LOG(INFO) << "resuming " << spec.output_dir << ": " << resumed.positions
+                    << " input records were committed by an earlier run ("
+                    << resumed.results << " results, " << resumed.errors
+                    << " errors); they are skipped, not processed again";
+  }
+
+  v1::BatchOptions batch = spec.batch;
+  batch.set_json_results(true);
+  batch.set_record_stats(true);
+  const std::vector<std::string> files = reader->files();
+  const int window = spec.window_shards > 0 ? spec.window_shards : std::max(16, 8 * spec.workers);
+
+  auto shared = std::make_shared<Shared>();
+
+  // The writer: commits finished shards in order.
+  std::thread writer([&, shared] {
+    absl::Time last_commit = absl::Now();
+    std::string line;
+    absl::Status status;
+    for (;;) {
+      std::vector<std::unique_ptr<JobShard>> batch_done;
+      bool finish = false;
+      {
+        absl::MutexLock l(&shared->mu);
+        auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared->mu) {
+          return !shared->failure.ok() ||
+                 (!shared->done.empty() && shared->done.begin()->first == shared->committed) ||
+                 (shared->reading_done && shared->committed == shared->submitted);
+        };
+        shared->mu.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(500));
+        while (shared->failure.ok() && !shared->done.empty() &&
+               shared->done.begin()->first == shared->committed + batch_done.size()) {
+          batch_done.push_back(std::move(shared->done.begin()->second));
+          shared->done.erase(shared->done.begin());
+        }
+        finish = shared->failure.ok() && shared->reading_done &&
+                 shared->committed + batch_done.size() == shared->submitted;
+        if (!shared->failure.ok() && batch_done.empty()) {
+          break;
+        }
+      }
+      for (std::unique_ptr<JobShard>& sh : batch_done) {
+        if (!sh->status.ok()) {
+          status = sh->status;
+          break;
+        }
+        for (const Item& item : sh->items) {
+          const std::string& file = files[item.file_index];
+          IndexEntry e;
+          e.seq = item.seq;
+          line.clear();
+          if (item.request_index < 0) {
+            AppendErrorJson(file, item.line, item.id, item.read_error, &line);
+            e.kind = IndexEntry::kError;
+            store->AppendError(line, e);
+            ++monitor->articles_failed;
+            continue;
+          }
+          v1::RecordResult& r = sh->dispatch->results[static_cast<size_t>(item.request_index)];
+          if (r.outcome_case() == v1::RecordResult::kResultJson) {
+            e.kind = IndexEntry::kResult;
+            if (r.has_stats()) {
+              e.flags |= IndexEntry::kHasStats;
+              e.chars = r.stats().chars();
+              e.text_hash = r.stats().text_hash();
+              for (int i = 0; i < kMinHashSize && i < r.stats().minhash_size(); ++i) {
+                e.minhash[i] = r.stats().minhash(i);
+              }
+            }
+            store->AppendResult(r.result_json(), e);
+            ++monitor->articles_processed;
+          } else {
+            absl::Status err;
+            std::string id = item.id;
+            if (r.outcome_case() == v1::RecordResult::kError) {
+              err = absl::Status(static_cast<absl::StatusCode>(r.error().code()),
+                                 r.error().message());
+              if (err.ok()) err = absl::UnknownError(r.error().message());
+              if (!r.error().id().empty()) id = r.error().id();
+            } else {
+              err = absl::InternalError("the worker returned no result for this record");
+            }
+            AppendErrorJson(file, item.line, id, err, &line);
+            e.kind = IndexEntry::kError;
+            store->AppendError(line, e);
+            ++monitor->articles_failed;
+          }
+        }
+        store->SetPositions(sh->end_position);
+        ++monitor->shards_done;
+      }
+      if (status.ok() && !batch_done.empty() &&
+          (finish || store->uncommitted_bytes() >= (64u << 20) ||
+           absl::Now() - last_commit >= absl::Seconds(spec.commit_seconds))) {
+        status = store->Commit(absl::ToDoubleSeconds(absl::Now() - start));
+        last_commit = absl::Now();
+      }
+      absl::MutexLock l(&shared->mu);
+      if (!status.ok()) {
+        if (shared->failure.ok()) shared->failure = status;
+        break;
+      }
+      shared->committed += batch_done.size();
+      if (finish) break;
+    }
+    if (status.ok()) {
+      // Whatever was committed in order stays committed (cancel, failure).
+      absl::Status s = store->Commit(absl::ToDoubleSeconds(absl::Now() - start));
+      if (!s.ok()) status = s;
+    }
+    absl::MutexLock l(&shared->mu);
+    if (!status.ok() && shared->failure.ok()) shared->failure = status;
+    shared->writer_done = true;
+  });
+
+  // The reader: this thread.
+  uint64_t position = 0;
+  uint64_t shard_index = 0;
+  std::unique_ptr<JobShard> cur;
+  size_t cur_bytes = 0;
+  auto submit = [&]() {
+    if (!cur) return;
+    cur->end_position = position;
+    cur->index = shard_index++;
+    cur->dispatch->request.set_shard(cur->index);
+    JobShard* raw = cur.release();
+    // A weak reference: a shard that finishes after RunJob returned (it
+    // failed or was cancelled) is dropped, and there is no reference cycle
+    // (shard -> callback -> job state -> shard).
+    std::weak_ptr<Shared> weak = shared;
+    raw->dispatch->on_done = [weak, raw](DispatchShard*, absl::Status status) {
+      std::unique_ptr<JobShard> owned(raw);
+      std::shared_ptr<Shared> sh = weak.lock();
+      if (sh == nullptr) return;
+      absl::MutexLock l(&sh->mu);
+      owned->status = status;
+      if (!status.ok() && sh->failure.ok()) sh->failure = status;
+      sh->done.emplace(owned->index, std::move(owned));
+    };
+    {
+      absl::MutexLock l(&shared->mu);
+      ++shared->submitted;
+    }
+    std::shared_ptr<DispatchShard> d = raw->dispatch;
+    dispatcher->Submit(std::move(d));
+    cur_bytes = 0;
+  };
+  auto new_shard = [&]() {
+    cur = std::make_unique<JobShard>();
+    cur->dispatch = std::make_shared<DispatchShard>();
+    *cur->dispatch->request.mutable_options() = batch;
+  };
+
+  InputRecord rec;
+  absl::Status stop;
+  while (reader->Next(&rec)) {
+    const uint64_t pos = position++;
+    monitor->bytes_read = reader->bytes_read();
+    if (pos < resumed.positions) continue;
+    if (pos % static_cast<uint64_t>(spec.slice_count) != static_cast<uint64_t>(spec.slice_index)) {
+      continue;
+    }
+    ++monitor->articles_read;
+    if (!cur) new_shard();
+    Item item;
+    item.seq = pos;
+    item.file_index = rec.file_index;
+    item.line = rec.line;
+    if (!rec.error.ok()) {
+      item.read_error = rec.error;
+      item.id = rec.id;
+    } else {
+      item.request_index = cur->dispatch->request.records_size();
+      v1::Record* r = cur->dispatch->request.add_records();
+      r->set_seq(pos);
+      r->set_line(rec.line);
+      cur_bytes += rec.data.size() + 16;
+      if (rec.kind == InputRecord::Kind::kJsonLine) {
+        // Move, not copy: the record's bytes go to the wire as they are.
+        r->mutable_json()->swap(rec.data);
+      } else {
+        item.id = rec.id;
+        r->mutable_document()->set_id(rec.id);
+        r->mutable_document()->mutable_content()->swap(rec.data);
+      }
+    }
+    cur->items.push_back(std::move(item));
+    if (static_cast<int>(cur->items.size()) >= spec.shard_records ||
+        cur_bytes >= spec.shard_bytes) {
+      // Close the shard at the next position, so end_position covers it.
+      submit();
+      absl::MutexLock l(&shared->mu);
+      auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared->mu) {
+        return shared->submitted - shared->committed < static_cast<uint64_t>(window) ||
+               !shared->failure.ok() || monitor->cancel.load();
+      };
+      while (!shared->mu.AwaitWithTimeout(absl::Condition(&room), absl::Milliseconds(200))) {
+      }
+      if (!shared->failure.ok()) break;
+    }
+    if (monitor->cancel.load()) {
+      stop = absl::CancelledError("the job was cancelled");
+      break;
+    }
+  }
+  if (stop.ok()) {
+    absl::MutexLock l(&shared->mu);
+    if (!shared->failure.ok()) stop = shared->failure;
+  }
+  if (stop.ok()) {
+    submit();
+  } else {
+    cur.reset();
+  }
+  {
+    absl::MutexLock l(&shared->mu);
+    shared->reading_done = true;
+    shared->final_positions = position;
+    if (!stop.ok() && shared->failure.ok()) shared->failure = stop;
+    // On cancel/failure, wait for the shards in flight, so that what is
+    // complete in order is committed.
+    auto writer_done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared->mu) {
+      return shared->writer_done || shared->committed == shared->submitted;
+    };
+    shared->mu.Await(absl::Condition(&writer_done));
+  }
+  writer.join();
+  {
+    absl::MutexLock l(&shared->mu);
+    shared->done.clear();
+    if (!shared->failure.ok()) return shared->failure;
+  }
+  // All shards are committed: positions up to the end of the input are done.
+  store->SetPositions(std::max(position, resumed.positions));
+  result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  QALAM_RETURN_IF_ERROR(store->Finish(result.seconds));
+  ReportTiming timing;
+  timing.seconds = store->current().seconds;
+  timing.workers = spec.workers;
+  const fs::path dir = spec.output_dir;
+  QALAM_ASSIGN_OR_RETURN(
+      result.report_json,
+      BuildReport((dir / "results.jsonl").string(), (dir / "errors.jsonl").string(),
+                  IndexPath(spec.output_dir), timing));
+  QALAM_RETURN_IF_ERROR(WriteFileAtomically((dir / "report.json").string(), result.report_json));
+  QALAM_RETURN_IF_ERROR(store->MarkComplete());
+  result.processed = store->current().results;
+  result.failed = store->current().errors;
+  result.articles_in = result.processed + result.failed;
+  return result;
+}
+
+}  // namespace qalam

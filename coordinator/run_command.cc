@@ -1,0 +1,267 @@
+// qalam run: the pipeline from the command line; qalam merge: combines the
+// part folders of a sliced job.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/cli.h"
+#include "common/log.h"
+#include "coordinator/commands.h"
+#include "coordinator/dispatcher.h"
+#include "coordinator/job.h"
+#include "coordinator/local_workers.h"
+#include "coordinator/merge.h"
+#include "coordinator/progress.h"
+#include "workers/pipeline/annotator.h"
+#include "workers/text/utf8.h"
+
+namespace qalam {
+
+absl::Status AnnotateFlagsToBatchOptions(const AnnotateFlags& f, v1::BatchOptions* out) {
+  out->Clear();
+  text::OffsetUnit unit;
+  absl::Status s = text::ParseOffsetUnit(f.offsets, &unit);
+  if (!s.ok()) return s;
+  AnnotateOptions check;
+  check.summary_sentences = static_cast<int>(f.summary_sentences);
+  check.keywords = static_cast<int>(f.keywords);
+  if (check.summary_sentences != f.summary_sentences || check.keywords != f.keywords) {
+    return absl::InvalidArgumentError("--summary-sentences or --keywords out of range");
+  }
+  s = ValidateAnnotateOptions(check);
+  if (!s.ok()) return s;
+  if (f.max_article_bytes <= 0) {
+    return absl::InvalidArgumentError("--max-article-bytes must be positive");
+  }
+  out->set_text_field(f.text_field);
+  out->set_id_field(f.id_field);
+  out->set_title_field(f.title_field);
+  out->set_lang_field(f.lang_field);
+  out->set_replace_invalid_utf8(f.replace_invalid_utf8);
+  out->set_max_article_bytes(static_cast<uint64_t>(f.max_article_bytes));
+  v1::Features* features = out->mutable_features();
+  // No feature boolean set: everything is computed, as `qalam annotate` does.
+  features->set_summary_sentences(static_cast<uint32_t>(f.summary_sentences));
+  features->set_keywords(static_cast<uint32_t>(f.keywords));
+  switch (unit) {
+    case text::OffsetUnit::kUtf8: features->set_offset_encoding(v1::UTF8); break;
+    case text::OffsetUnit::kUtf16: features->set_offset_encoding(v1::UTF16); break;
+    case text::OffsetUnit::kCodePoint: features->set_offset_encoding(v1::CODE_POINT); break;
+  }
+  return absl::OkStatus();
+}
+
+void RegisterAnnotateFlags(FlagSet* flags, AnnotateFlags* f) {
+  flags->String("text-field", &f->text_field, "JSON field holding the article text", "NAME");
+  flags->String("id-field", &f->id_field, "JSON field holding the article id", "NAME");
+  flags->String("title-field", &f->title_field, "JSON field holding the title", "NAME");
+  flags->String("lang-field", &f->lang_field, "JSON field holding a language hint", "NAME");
+  flags->String("offsets", &f->offsets, "units of sentence offsets: utf8, utf16 or codepoint",
+                "UNIT");
+  flags->Int("summary-sentences", &f->summary_sentences, "sentences per summary (K)", "K");
+  flags->Int("keywords", &f->keywords, "keywords per article (N)", "N");
+  flags->Int("max-article-bytes", &f->max_article_bytes, "refuse articles whose text is longer",
+             "BYTES");
+  flags->Bool("replace-invalid-utf8", &f->replace_invalid_utf8,
+              "replace invalid UTF-8 with U+FFFD instead of refusing the record");
+}
+
+int RunCommand(int argc, char** argv) {
+  AnnotateFlags af;
+  std::string output;
+  int64_t workers = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string connect;
+  bool resume = false;
+  bool quiet = false;
+  std::string slice;
+  std::string worker_binary;
+  std::vector<std::string> worker_args;
+  int64_t shard_records = 1000;
+  int64_t shard_bytes = 1 << 20;
+  int64_t in_flight = 3;
+  double call_timeout = 60;
+  int64_t window = 0;
+  std::vector<std::string> inputs;
+
+  FlagSet flags(
+      "qalam run INPUT... -o DIR [--workers N] [--connect TARGET] [--resume] [--slice i/N]",
+      "The pipeline: this process reads the inputs, sends shards of records to qalam\n"
+      "workers over gRPC and writes DIR/results.jsonl (one line per article, in input\n"
+      "order, byte-identical to `qalam annotate`), DIR/errors.jsonl and DIR/report.json.\n"
+      "Without --connect it starts N local qalam-worker processes (N = cores) on unix\n"
+      "sockets and stops them at the end. A job killed at any point finishes with the\n"
+      "same arguments plus --resume, without redoing what was committed.");
+  flags.String("output", &output, "output folder", "DIR", 'o');
+  flags.Int("workers", &workers, "local worker processes to start (without --connect)");
+  flags.String("connect", &connect,
+               "use these workers instead: host:port,host:port, unix:/path, or dns:///name:port "
+               "(every address of the name is a worker)",
+               "TARGET");
+  flags.Bool("resume", &resume, "finish the unfinished job in DIR (a fresh start if none)");
+  flags.String("slice", &slice,
+               "process only articles at positions p with p % N == i (0 <= i < N); combine "
+               "the part folders with `qalam merge`",
+               "i/N");
+  flags.Bool("quiet", &quiet, "no progress on stderr");
+  RegisterAnnotateFlags(&flags, &af);
+  flags.String("worker-binary", &worker_binary,
+               "local worker executable (default: qalam-worker beside qalam)", "PATH");
+  flags.StringList("worker-arg", &worker_args, "extra argument for local workers (repeatable)",
+                   "ARG");
+  flags.Int("shard-records", &shard_records, "records per shard at most");
+  flags.Int("shard-bytes", &shard_bytes, "bytes per shard at most (one larger record goes alone)",
+            "BYTES");
+  flags.Int("in-flight", &in_flight, "shards in flight per worker at most");
+  flags.Double("call-timeout", &call_timeout,
+               "deadline of one shard call in seconds (longer for large shards)", "SECONDS");
+  flags.Int("window", &window, "shards read ahead of the oldest unfinished one (0 = auto)");
+
+  absl::Status st = flags.Parse(argc, argv, 2, &inputs);
+  if (flags.help_requested()) {
+    std::fputs(flags.Help().c_str(), stdout);
+    return 0;
+  }
+  JobSpec spec;
+  if (st.ok() && inputs.empty()) st = absl::InvalidArgumentError("no input given");
+  if (st.ok() && output.empty()) st = absl::InvalidArgumentError("-o DIR is required");
+  if (st.ok() && (workers < 1 || workers > 1024)) {
+    st = absl::InvalidArgumentError("--workers must be in [1, 1024]");
+  }
+  if (st.ok() && (shard_records < 1 || shard_bytes < 1 || in_flight < 1 || call_timeout <= 0)) {
+    st = absl::InvalidArgumentError("--shard-records, --shard-bytes, --in-flight and "
+                                    "--call-timeout must be positive");
+  }
+  if (st.ok()) st = AnnotateFlagsToBatchOptions(af, &spec.batch);
+  if (st.ok() && !slice.empty()) st = ParseSlice(slice, &spec.slice_index, &spec.slice_count);
+  if (!st.ok()) {
+    std::fprintf(stderr, "qalam run: %s\n", std::string(st.message()).c_str());
+    return 2;
+  }
+  SetLogProgramName("qalam run");
+  spec.inputs = inputs;
+  spec.output_dir = output;
+  spec.resume = resume;
+  spec.shard_records = static_cast<int>(shard_records);
+  spec.shard_bytes = static_cast<size_t>(shard_bytes);
+  spec.window_shards = static_cast<int>(window);
+
+  std::unique_ptr<LocalWorkers> local;
+  DispatcherOptions dopts;
+  if (!connect.empty()) {
+    dopts.targets = absl::StrSplit(connect, ',', absl::SkipWhitespace());
+  } else {
+    LocalWorkersOptions lopts;
+    lopts.binary = worker_binary.empty() ? DefaultWorkerBinary() : worker_binary;
+    lopts.count = static_cast<int>(workers);
+    lopts.extra_args = worker_args;
+    absl::StatusOr<std::unique_ptr<LocalWorkers>> lw = LocalWorkers::Start(lopts);
+    if (!lw.ok()) {
+      std::fprintf(stderr, "qalam run: %s\n", std::string(lw.status().message()).c_str());
+      return 1;
+    }
+    local = std::move(lw).value();
+    dopts.targets = local->targets();
+  }
+  dopts.max_in_flight_per_worker = static_cast<int>(in_flight);
+  dopts.call_timeout = absl::Seconds(call_timeout);
+  absl::StatusOr<std::unique_ptr<Dispatcher>> dispatcher = Dispatcher::Create(dopts);
+  if (!dispatcher.ok()) {
+    std::fprintf(stderr, "qalam run: %s\n", std::string(dispatcher.status().message()).c_str());
+    return 1;
+  }
+  spec.workers = static_cast<int>(dopts.targets.size());
+  if (!(*dispatcher)->WaitForHealthyWorker(absl::Seconds(60))) {
+    std::fprintf(stderr, "qalam run: no worker became healthy within 60 s (targets: %s)\n",
+                 absl::StrJoin(dopts.targets, ",").c_str());
+    return 1;
+  }
+  spec.workers = std::max(spec.workers, (*dispatcher)->Stats().workers_total);
+
+  JobMonitor monitor;
+  absl::StatusOr<JobResult> result;
+  {
+    ProgressPrinter progress(&monitor, dispatcher->get(), quiet);
+    result = RunJob(spec, dispatcher->get(), &monitor);
+  }
+  const DispatcherStats stats = (*dispatcher)->Stats();
+  dispatcher->reset();
+  if (local) local->Stop();
+  if (!result.ok()) {
+    std::fprintf(stderr, "qalam run: the job could not complete: %s\n",
+                 result.status().ToString().c_str());
+    if (result.status().code() != absl::StatusCode::kFailedPrecondition) {
+      std::fprintf(stderr, "qalam run: what was done is kept; run again with --resume to finish\n");
+    }
+    return 1;
+  }
+  if (!quiet) {
+    std::fprintf(stderr,
+                 "qalam run: %llu articles: %llu processed, %llu failed (%.1f s, %.0f articles/s"
+                 "%s%s)\n"
+                 "qalam run: results in %s/results.jsonl, errors in %s/errors.jsonl, report in "
+                 "%s/report.json\n",
+                 static_cast<unsigned long long>(result->articles_in),
+                 static_cast<unsigned long long>(result->processed),
+                 static_cast<unsigned long long>(result->failed), result->seconds,
+                 result->seconds > 0
+                     ? static_cast<double>(result->articles_in - monitor.articles_skipped.load()) /
+                           result->seconds
+                     : 0.0,
+                 result->resumed_from > 0
+                     ? absl::StrCat("; resumed after ", result->resumed_from, " input records")
+                           .c_str()
+                     : "",
+                 stats.shards_retried > 0
+                     ? absl::StrCat("; ", stats.shards_retried, " shard retries, ",
+                                    stats.poison_records, " poison articles")
+                           .c_str()
+                     : "",
+                 output.c_str(), output.c_str(), output.c_str());
+  }
+  return 0;
+}
+
+int MergeCommand(int argc, char** argv) {
+  std::string output;
+  std::vector<std::string> parts;
+  FlagSet flags("qalam merge PART_DIR... -o DIR",
+                "Combines the output folders of `qalam run --slice i/N` (every i of one N, same\n"
+                "inputs and options) into DIR/results.jsonl, DIR/errors.jsonl and DIR/report.json,\n"
+                "the same files one run over all the inputs gives.");
+  flags.String("output", &output, "output folder", "DIR", 'o');
+  absl::Status st = flags.Parse(argc, argv, 2, &parts);
+  if (flags.help_requested()) {
+    std::fputs(flags.Help().c_str(), stdout);
+    return 0;
+  }
+  if (st.ok() && parts.empty()) st = absl::InvalidArgumentError("no part folder given");
+  if (st.ok() && output.empty()) st = absl::InvalidArgumentError("-o DIR is required");
+  if (!st.ok()) {
+    std::fprintf(stderr, "qalam merge: %s\n", std::string(st.message()).c_str());
+    return 2;
+  }
+  absl::StatusOr<MergeResult> r = MergeParts(parts, output);
+  if (!r.ok()) {
+    std::fprintf(stderr, "qalam merge: %s\n", std::string(r.status().message()).c_str());
+    return 1;
+  }
+  std::fprintf(stderr,
+               "qalam merge: %zu parts, %llu articles: %llu processed, %llu failed; results in "
+               "%s/results.jsonl, errors in %s/errors.jsonl, report in %s/report.json\n",
+               parts.size(), static_cast<unsigned long long>(r->processed + r->failed),
+               static_cast<unsigned long long>(r->processed),
+               static_cast<unsigned long long>(r->failed), output.c_str(), output.c_str(),
+               output.c_str());
+  return 0;
+}
+
+}  // namespace qalam
