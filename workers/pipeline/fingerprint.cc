@@ -11,8 +11,7 @@ static_assert(kMinHashSize == 32, "kBucketShift assumes 32 buckets");
 
 inline void AddShingle(uint64_t h, std::array<uint32_t, kMinHashSize>* sig) {
   // One permutation hashing: the top bits pick the bucket, the low 32 bits
-  // are the value whose minimum the bucket keeps.
-  h = Fmix64(h);
+  // are the value whose minimum the bucket keeps. `h` is already mixed.
   const int bucket = static_cast<int>(h >> kBucketShift);
   const uint32_t v = static_cast<uint32_t>(h);
   if (v < (*sig)[bucket]) (*sig)[bucket] = v;
@@ -21,9 +20,17 @@ inline void AddShingle(uint64_t h, std::array<uint32_t, kMinHashSize>* sig) {
 }  // namespace
 
 uint64_t CountCodePoints(absl::string_view s) {
-  uint64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
+  // SWAR: a continuation byte is 10xxxxxx, i.e. bit 7 set and bit 6 clear;
+  // count them eight bytes at a time and subtract.
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size(), i = 0;
+  uint64_t cont = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint64_t x = LoadLe64(p + i);
+    cont += static_cast<uint64_t>(__builtin_popcountll(x & ~(x << 1) & 0x8080808080808080ULL));
+  }
+  for (; i < n; ++i) cont += (p[i] & 0xC0) == 0x80;
+  return n - cont;
 }
 
 void ComputeFingerprint(const text::AnalyzedText& doc, ArticleFingerprint* out) {
@@ -35,8 +42,13 @@ void ComputeFingerprint(const text::AnalyzedText& doc, ArticleFingerprint* out) 
   for (const text::Token& t : doc.tokens()) {
     if (!text::IsWordLike(t.kind) || t.norm_len == 0) continue;
     const uint64_t w = t.norm_hash;
-    h = HashCombine(h, w);
-    if (words >= 2) AddShingle(HashCombine(HashCombine(w0, w1), w), &out->minhash);
+    // One 64x64->128 multiply per word for each hash: the word hashes are
+    // already good hashes, they only need combining in an order-dependent
+    // way.
+    h = HashMum(h ^ w, kHashK2);
+    if (words >= 2) {
+      AddShingle(HashMum(Rotl64(w0, 21) ^ Rotl64(w1, 42) ^ w, kHashK3), &out->minhash);
+    }
     w0 = w1;
     w1 = w;
     ++words;
@@ -46,7 +58,9 @@ void ComputeFingerprint(const text::AnalyzedText& doc, ArticleFingerprint* out) 
   if (words < 3) {
     // Too short for 3-shingles: use the words themselves.
     for (const text::Token& t : doc.tokens()) {
-      if (text::IsWordLike(t.kind) && t.norm_len != 0) AddShingle(t.norm_hash, &out->minhash);
+      if (text::IsWordLike(t.kind) && t.norm_len != 0) {
+        AddShingle(HashMum(t.norm_hash, kHashK3), &out->minhash);
+      }
     }
   }
   // Rotation densification: an empty bucket takes the value of the next
