@@ -603,7 +603,11 @@ void Dispatcher::Loop() {
         }
         if (now >= next_health_) {
           StartHealthChecks();
-          next_health_ = now + options_.health_interval;
+          // Poll quickly until every worker has answered once (they may
+          // still be starting), then at the normal pace.
+          bool all_seen = true;
+          for (const auto& ep : endpoints_) all_seen = all_seen && (ep->ever_healthy || ep->removed);
+          next_health_ = now + (all_seen ? options_.health_interval : absl::Milliseconds(50));
         }
         bool any_usable = false;
         for (const auto& ep : endpoints_) any_usable = any_usable || Usable(*ep, now) || ep->isolated;

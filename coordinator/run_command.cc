@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "grpc/grpc.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -147,6 +148,10 @@ int RunCommand(int argc, char** argv) {
     return 2;
   }
   SetLogProgramName("qalam run");
+  // Keep gRPC initialised until the process exits: otherwise destroying the
+  // last channel runs grpc_shutdown, which in gRPC 1.51 can wait ~10 s for an
+  // executor thread parked in epoll_wait, after the job is done.
+  grpc_init();
   spec.inputs = inputs;
   spec.output_dir = output;
   spec.resume = resume;

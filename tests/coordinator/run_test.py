@@ -1,0 +1,453 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `qalam run` and `qalam merge` with real processes,
+real files and real gRPC.
+
+    run_test.py QALAM TEST_WORKER SOURCE_DIR CASE
+
+CASE is one of the functions named test_* below (without the prefix). The
+corpora are generated from examples/sample.jsonl at test time. No test
+asserts on timing: waits are for conditions (a log reaching a size, a
+process ending), each with a generous limit that only a hang would reach.
+Every process a test starts is killed at its end.
+"""
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+QALAM, WORKER, SRC, CASE = sys.argv[1:5]
+TMP = tempfile.mkdtemp(prefix="/tmp/qt-")  # short: unix socket paths
+PROCS = []
+WAIT_LIMIT = 300  # seconds; reached only when something hangs
+
+
+def fail(msg):
+    raise AssertionError(msg)
+
+
+def spawn(args, **kw):
+    p = subprocess.Popen(args, **kw)
+    PROCS.append(p)
+    return p
+
+
+def wait_for(cond, what):
+    deadline = time.time() + WAIT_LIMIT
+    while not cond():
+        if time.time() > deadline:
+            fail("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
+def lines(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        return f.read().splitlines()
+
+
+def make_corpus(path, n, extra=None):
+    """n articles cycled from the sample with unique ids (and a marker word
+    so that they are not all exact duplicates); `extra` maps a position to a
+    raw line inserted there."""
+    sample = [json.loads(l) for l in open(os.path.join(SRC, "examples/sample.jsonl"), encoding="utf-8")]
+    with open(path, "wb") as f:
+        for i in range(n):
+            if extra and i in extra:
+                f.write(extra[i] + b"\n")
+                continue
+            s = sample[i % len(sample)]
+            rec = {"id": "a%05d" % i, "title": s["title"], "text": s["text"] + (" رقم %d" % (i // len(sample)))}
+            f.write(json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n")
+
+
+def annotate(inputs, out, err=None, args=()):
+    with open(out, "wb") as o, open(err or os.devnull, "wb") as e:
+        rc = subprocess.call([QALAM, "annotate", *args, *inputs], stdout=o, stderr=e)
+    if rc != 0:
+        fail("annotate failed")
+
+
+def run(inputs, out, workers=2, args=(), check=True, worker_args=()):
+    cmd = [QALAM, "run", *inputs, "-o", out, "--quiet", "--worker-binary", WORKER]
+    if "--connect" not in args:
+        cmd += ["--workers", str(workers)]
+    for a in worker_args:
+        cmd.append("--worker-arg=" + a)
+    cmd += list(args)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if check and p.returncode != 0:
+        fail("qalam run failed (%d): %s" % (p.returncode, p.stderr.decode(errors="replace")[-3000:]))
+    return p
+
+
+def same_file(a, b, what):
+    with open(a, "rb") as x, open(b, "rb") as y:
+        if x.read() != y.read():
+            fail("%s: %s and %s differ" % (what, a, b))
+
+
+def start_worker(name, *knobs):
+    sock = os.path.join(TMP, name + ".sock")
+    log = os.path.join(TMP, name + ".seqs")
+    p = spawn([WORKER, "--listen", "unix:" + sock, "--seq-log", log, *knobs],
+              stdout=subprocess.DEVNULL)
+    wait_for(lambda: os.path.exists(sock), "worker " + name + " to listen")
+    return p, "unix:" + sock, log
+
+
+def pids_with(marker):
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if marker.encode() in f.read():
+                    out.append(int(pid))
+        except OSError:
+            pass
+    return out
+
+
+def read_checkpoint(out):
+    try:
+        with open(os.path.join(out, ".qalam/checkpoint")) as f:
+            return dict(l.split(" ", 1) for l in f.read().splitlines()[1:])
+    except (OSError, ValueError):
+        return {}
+
+
+# ---------------------------------------------------------------------------
+
+
+def test_identical():
+    """results.jsonl (and errors.jsonl) byte-identical to `qalam annotate`
+    with 1, 2 and 4 workers, over JSONL, .gz, a .txt folder and bad records."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 1500, extra={7: b'{"id":"bad","text":', 20: b'{"id":"e","text":""}'})
+    gz = os.path.join(TMP, "c2.jsonl.gz")
+    with open(corpus, "rb") as f, gzip.open(gz, "wb") as g:
+        g.write(b"".join(f.readlines()[:300]))
+    folder = os.path.join(TMP, "txt")
+    shutil.copytree(os.path.join(SRC, "examples/seed"), folder)
+    inputs = [corpus, gz, folder]
+    annotate(inputs, os.path.join(TMP, "want.jsonl"), os.path.join(TMP, "want.err"))
+    if len(lines(os.path.join(TMP, "want.err"))) != 4:
+        fail("expected 4 bad records (2 in the corpus, 2 in the .gz copy)")
+    reports = []
+    for n in (1, 2, 4):
+        out = os.path.join(TMP, "out%d" % n)
+        run(inputs, out, workers=n, args=["--shard-records", "97"])
+        same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "%d workers" % n)
+        same_file(os.path.join(TMP, "want.err"), os.path.join(out, "errors.jsonl"), "errors, %d workers" % n)
+        rep = json.load(open(os.path.join(out, "report.json")))
+        del rep["timing"]
+        reports.append(rep)
+    if not (reports[0] == reports[1] == reports[2]):
+        fail("reports differ with the number of workers")
+    rep = reports[0]
+    if rep["articles"] != {"in": 1801, "processed": 1797, "failed": 4}:
+        fail("report articles: %r" % rep["articles"])
+    if rep["duplicates"]["exact"]["groups"] != 298:  # the .gz repeats 298 good articles
+        fail("exact duplicate groups: %r" % rep["duplicates"]["exact"])
+    # Running again into the same folder replaces the job.
+    run(inputs, os.path.join(TMP, "out2"), workers=2)
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(TMP, "out2", "results.jsonl"), "rerun")
+
+
+def _failure_run(knobs, extra_args=()):
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 3000)
+    annotate([corpus], os.path.join(TMP, "want.jsonl"))
+    good1, t1, log1 = start_worker("good1", "--slow-ms", "5")
+    good2, t2, log2 = start_worker("good2", "--slow-ms", "5")
+    bad, t3, log3 = start_worker("bad", *knobs)
+    out = os.path.join(TMP, "out")
+    p = run([corpus], out, args=["--connect", ",".join([t1, t2, t3]), "--shard-records", "40",
+                                 "--call-timeout", "2", *extra_args])
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "with a failing worker")
+    if lines(os.path.join(out, "errors.jsonl")):
+        fail("unexpected errors: %r" % lines(os.path.join(out, "errors.jsonl"))[:3])
+    seqs = lines(log1) + lines(log2) + lines(log3)
+    if len(set(seqs)) != 3000:
+        fail("not every article was processed: %d" % len(set(seqs)))
+    return p, bad, log3
+
+
+def test_worker_killed():
+    """A worker SIGKILLed in the middle: the job completes, identical output."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 3000)
+    annotate([corpus], os.path.join(TMP, "want.jsonl"))
+    w1, t1, log1 = start_worker("w1", "--slow-ms", "10")
+    w2, t2, log2 = start_worker("w2", "--slow-ms", "10")
+    out = os.path.join(TMP, "out")
+    cmd = [QALAM, "run", corpus, "-o", out, "--quiet", "--connect", t1 + "," + t2,
+           "--shard-records", "40"]
+    p = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: len(lines(log2)) >= 200 or p.poll() is not None, "worker 2 to start")
+    if p.poll() is not None:
+        fail("the run ended before the worker could be killed")
+    w2.kill()
+    killed_at = len(lines(log2))
+    _, err = p.communicate(timeout=WAIT_LIMIT)
+    if p.returncode != 0:
+        fail("run failed: " + err.decode(errors="replace")[-2000:])
+    if killed_at >= 3000:
+        fail("worker 2 did everything before it was killed")
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "after a worker was killed")
+    if lines(os.path.join(out, "errors.jsonl")):
+        fail("unexpected errors")
+
+
+def test_worker_hangs():
+    """A worker that stops answering: its shards time out and go elsewhere."""
+    p, _, log = _failure_run(["--hang-after", "3"])
+    if len(lines(log)) >= 3000:
+        fail("the hanging worker did all the work")
+
+
+def test_worker_errors():
+    """A worker that fails every batch after a few: the others finish."""
+    p, _, log = _failure_run(["--error-after", "3"])
+
+
+def test_worker_crashes():
+    """A worker that exits abruptly mid-run (its own crash)."""
+    p, bad, log = _failure_run(["--crash-after", "4"])
+    bad.wait(timeout=WAIT_LIMIT)
+
+
+def test_health():
+    """No work for a worker that fails its health check; it gets work again
+    once it recovers."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 3000)
+    annotate([corpus], os.path.join(TMP, "want.jsonl"))
+    flag = os.path.join(TMP, "sick")
+    open(flag, "w").close()
+    a, ta, loga = start_worker("a", "--unhealthy-file", flag)
+    b, tb, logb = start_worker("b", "--slow-ms", "30")
+    out = os.path.join(TMP, "out")
+    p = spawn([QALAM, "run", corpus, "-o", out, "--quiet", "--connect", ta + "," + tb,
+               "--shard-records", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: len(lines(logb)) >= 300 or p.poll() is not None, "worker b to work")
+    if lines(loga):
+        fail("the unhealthy worker got work")
+    os.remove(flag)
+    _, err = p.communicate(timeout=WAIT_LIMIT)
+    if p.returncode != 0:
+        fail("run failed: " + err.decode(errors="replace")[-2000:])
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "health")
+    if not lines(loga):
+        fail("the recovered worker got no work back")
+
+
+def test_resume():
+    """The coordinator SIGKILLed in the middle, then --resume: identical
+    output, committed records not processed again, local workers gone."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 4000, extra={10: b'{"id":"x1","text":5}'})
+    annotate([corpus], os.path.join(TMP, "want.jsonl"), os.path.join(TMP, "want.err"))
+    out = os.path.join(TMP, "out")
+    log1 = os.path.join(TMP, "run1.seqs")
+    cmd = [QALAM, "run", corpus, "-o", out, "--quiet", "--workers", "2", "--worker-binary", WORKER,
+           "--shard-records", "40", "--worker-arg=--slow-ms=20"]
+    p = spawn(cmd + ["--worker-arg=--seq-log=" + log1], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: int(read_checkpoint(out).get("positions", "0")) >= 800 or p.poll() is not None,
+             "a checkpoint")
+    workers = pids_with(log1)
+    if p.poll() is not None or len(workers) != 2:
+        fail("the run ended early, or not 2 local workers: %r" % workers)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    committed = int(read_checkpoint(out)["positions"])
+    if not 0 < committed < 4000:
+        fail("killed too late: %d committed" % committed)
+    # The local workers die with their coordinator.
+    wait_for(lambda: not pids_with(log1), "local workers to exit after the coordinator was killed")
+    # Resuming with other options is refused, clearly.
+    bad = subprocess.run(cmd + ["--resume", "--offsets", "utf16"], stderr=subprocess.PIPE)
+    if bad.returncode == 0 or b"different job" not in bad.stderr:
+        fail("resuming a different job was not refused: " + bad.stderr.decode(errors="replace"))
+    # Without --resume, the unfinished job is not silently thrown away.
+    bad = subprocess.run(cmd, stderr=subprocess.PIPE)
+    if bad.returncode == 0 or b"--resume" not in bad.stderr:
+        fail("an unfinished job was overwritten without --resume")
+    log2 = os.path.join(TMP, "run2.seqs")
+    p2 = subprocess.run(cmd + ["--resume", "--worker-arg=--seq-log=" + log2], stderr=subprocess.PIPE)
+    if p2.returncode != 0:
+        fail("resume failed: " + p2.stderr.decode(errors="replace")[-2000:])
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "resumed run")
+    same_file(os.path.join(TMP, "want.err"), os.path.join(out, "errors.jsonl"), "resumed errors")
+    redone = [int(s) for s in lines(log2) if int(s) < committed]
+    if redone:
+        fail("%d committed records were processed again, e.g. %r" % (len(redone), redone[:5]))
+    if len(set(lines(log2))) != 4000 - committed - 1:  # minus the bad record
+        fail("the resumed run processed %d records, want %d" % (len(set(lines(log2))), 4000 - committed - 1))
+    print("resume: %d of 4000 records committed before the kill; the resumed run processed %d"
+          % (committed, len(lines(log2))))
+    # Resuming a finished job is a no-op that keeps the output.
+    p3 = subprocess.run(cmd + ["--resume"], stderr=subprocess.PIPE)
+    if p3.returncode != 0:
+        fail("resuming a finished job failed")
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "resumed twice")
+
+
+def test_poison():
+    """An article that crashes workers and one that hangs them are isolated
+    and recorded; every other article is processed."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    extra = {
+        777: json.dumps({"id": "poison-crash", "text": "هذا نص POISON_CRASH_MARK يقتل العامل."}).encode(),
+        1500: json.dumps({"id": "poison-hang", "text": "هذا نص POISON_HANG_MARK يعلق العامل."}).encode(),
+    }
+    make_corpus(corpus, 2500, extra=extra)
+    annotate([corpus], os.path.join(TMP, "all.jsonl"))
+    want = [l for l in lines(os.path.join(TMP, "all.jsonl")) if b'"poison-' not in l]
+    out = os.path.join(TMP, "out")
+    run([corpus], out, workers=2, args=["--shard-records", "100", "--call-timeout", "2"],
+        worker_args=["--poison-crash=POISON_CRASH_MARK", "--poison-hang=POISON_HANG_MARK"])
+    if lines(os.path.join(out, "results.jsonl")) != want:
+        fail("the good articles are not all there, in order")
+    errs = [json.loads(l) for l in lines(os.path.join(out, "errors.jsonl"))]
+    by_id = {e["id"]: e for e in errs}
+    if sorted(by_id) != ["poison-crash", "poison-hang"] or len(errs) != 2:
+        fail("poison errors: %r" % errs)
+    c, h = by_id["poison-crash"], by_id["poison-hang"]
+    if c["code"] != "INTERNAL" or "poison" not in c["error"] or c["line"] != 778:
+        fail("crash poison: %r" % c)
+    if h["code"] != "DEADLINE_EXCEEDED" or "timed out" not in h["error"] or h["line"] != 1501:
+        fail("hang poison: %r" % h)
+
+
+def test_bad_inputs():
+    """A catalogue of bad input: each bad record gets a clear error line (the
+    same as `qalam annotate` writes), every good article is processed."""
+    d = os.path.join(TMP, "in")
+    os.mkdir(d)
+    good = lambda i: json.dumps({"id": "g%d" % i, "text": "نص جيد رقم %d. وجملة ثانية." % i},
+                                ensure_ascii=False).encode()
+    recs = [
+        good(1),
+        b'{"id":"utf8","text":"a\xff\xfeb"}',
+        b'{"id":"nul","text":"a\x00b"}',
+        b'\x00\x00\x00',
+        b'{"id":"deep","text":"x","n":' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"id":"types","text":["not","a","string"]}',
+        b'{"id":7,"text":null}',
+        b'{"id":{"x":1},"text":"t"}',
+        b'[1,2,3]',
+        b'{"id":"trunc","text":"abc',
+        good(2),
+    ]
+    with open(os.path.join(d, "a.jsonl"), "wb") as f:
+        f.write(b"\xef\xbb\xbf")  # BOM
+        f.write(b"\r\n".join(recs) + b"\r\n")  # CRLF
+    # A 100 MB line: refused without being buffered.
+    with open(os.path.join(d, "b.jsonl"), "wb") as f:
+        f.write(good(3) + b"\n")
+        f.write(b'{"id":"huge","text":"')
+        chunk = b"x" * (1 << 20)
+        for _ in range(100):
+            f.write(chunk)
+        f.write(b'"}\n')
+        f.write(good(4) + b"\n")
+    # Truncated .gz and .zst: the records before the damage are kept.
+    body = b"".join(good(i) + b"\n" for i in range(10, 400))
+    gz = gzip.compress(body)
+    with open(os.path.join(d, "c.jsonl.gz"), "wb") as f:
+        f.write(gz[: len(gz) // 2])
+    zst = subprocess.run(["zstd", "-q", "-c"], input=body, stdout=subprocess.PIPE, check=True).stdout
+    with open(os.path.join(d, "d.jsonl.zst"), "wb") as f:
+        f.write(zst[: len(zst) // 2])
+    inputs = [os.path.join(d, n) for n in ("a.jsonl", "b.jsonl", "c.jsonl.gz", "d.jsonl.zst")]
+    annotate(inputs, os.path.join(TMP, "want.jsonl"), os.path.join(TMP, "want.err"))
+    out = os.path.join(TMP, "out")
+    run(inputs, out, workers=2, args=["--shard-records", "7"])
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "bad inputs: results")
+    same_file(os.path.join(TMP, "want.err"), os.path.join(out, "errors.jsonl"), "bad inputs: errors")
+    errs = [json.loads(l) for l in lines(os.path.join(out, "errors.jsonl"))]
+    ids = [json.loads(l)["id"] for l in lines(os.path.join(out, "results.jsonl"))]
+    for g in ("g1", "g2", "g3", "g4"):
+        if g not in ids:
+            fail("good article %s missing" % g)
+    text = "\n".join("%s:%s %s %s" % (e.get("file", ""), e.get("line", ""), e["code"], e["error"]) for e in errs)
+    for needle in ("invalid UTF-8", "exceeds the limit", "truncated gzip", "truncated zstd",
+                   "malformed JSON", "is not a string", "not a JSON object"):
+        if needle not in text:
+            fail("no error mentions %r:\n%s" % (needle, text))
+    if not all(e["code"] in ("INVALID_ARGUMENT", "DATA_LOSS") and e.get("file") for e in errs):
+        fail("error lines lack a code or file:\n" + text)
+    rep = json.load(open(os.path.join(out, "report.json")))
+    if rep["articles"]["failed"] != len(errs) or rep["articles"]["processed"] != len(ids):
+        fail("report counts: %r" % rep["articles"])
+
+
+def test_slices():
+    """--slice i/N for every i, then merge: the same files as one run."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 2000, extra={5: b"not json", 1999: b'{"text":""}'})
+    whole = os.path.join(TMP, "whole")
+    run([corpus], whole, workers=2)
+    parts = []
+    for i in range(3):
+        part = os.path.join(TMP, "part%d" % i)
+        run([corpus], part, workers=1, args=["--slice", "%d/3" % i])
+        parts.append(part)
+    # An incomplete set of parts is refused.
+    p = subprocess.run([QALAM, "merge", parts[0], parts[1], "-o", os.path.join(TMP, "bad")],
+                       stderr=subprocess.PIPE)
+    if p.returncode == 0 or b"missing" not in p.stderr:
+        fail("merging 2 of 3 slices was not refused")
+    merged = os.path.join(TMP, "merged")
+    p = subprocess.run([QALAM, "merge", *reversed(parts), "-o", merged], stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        fail("merge failed: " + p.stderr.decode(errors="replace"))
+    for name in ("results.jsonl", "errors.jsonl"):
+        same_file(os.path.join(whole, name), os.path.join(merged, name), "merged " + name)
+    a = json.load(open(os.path.join(whole, "report.json")))
+    b = json.load(open(os.path.join(merged, "report.json")))
+    del a["timing"], b["timing"]
+    if a != b:
+        fail("merged report differs:\n%r\n%r" % (a, b))
+    sizes = [len(lines(os.path.join(p, "results.jsonl"))) + len(lines(os.path.join(p, "errors.jsonl")))
+             for p in parts]
+    if sizes != [667, 667, 666]:
+        fail("slice sizes %r" % sizes)
+
+
+def test_no_workers():
+    """No worker reachable: a clear message and a non-zero exit."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 10)
+    p = subprocess.run([QALAM, "run", corpus, "-o", os.path.join(TMP, "o"), "--quiet",
+                        "--worker-binary", os.path.join(TMP, "nope")], stderr=subprocess.PIPE)
+    if p.returncode == 0 or b"not found" not in p.stderr:
+        fail("missing worker binary: %r" % p.stderr)
+    p = subprocess.run([QALAM, "run", "--help"], stdout=subprocess.PIPE)
+    if p.returncode != 0 or b"--connect" not in p.stdout or b"--slice" not in p.stdout:
+        fail("run --help")
+
+
+def main():
+    try:
+        globals()["test_" + CASE]()
+        print("PASS " + CASE)
+        return 0
+    finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
