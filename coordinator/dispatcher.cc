@@ -462,11 +462,12 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
     ready_.push_back(std::move(task));
     return;
   }
-  ++ep->consecutive_failures;
+  // A suspect failing alone is blamed on the shard, not on the worker.
+  if (!isolated) ++ep->consecutive_failures;
   if (status.code() == absl::StatusCode::kUnavailable) {
     ep->healthy = false;  // until its health check says otherwise
   }
-  if (ep->consecutive_failures >= options_.quarantine_after_failures) {
+  if (!isolated && ep->consecutive_failures >= options_.quarantine_after_failures) {
     const absl::Duration q =
         Backoff(options_.quarantine_initial, options_.quarantine_max,
                 ep->consecutive_failures - options_.quarantine_after_failures);

@@ -19,6 +19,7 @@
 #include "coordinator/output_store.h"
 #include "coordinator/report.h"
 #include "workers/pipeline/annotator.h"
+#include "workers/pipeline/article.h"
 
 namespace qalam {
 namespace {
@@ -150,6 +151,12 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher,
   std::thread writer([&, shared] {
     absl::Time last_commit = absl::Now();
     std::string line;
+    ArticleFields fields;
+    if (!batch.text_field().empty()) fields.text = batch.text_field();
+    if (!batch.id_field().empty()) fields.id = batch.id_field();
+    ArticleLimits limits;
+    limits.replace_invalid_utf8 = true;
+    ArticleParser id_parser(fields, limits);
     absl::Status status;
     for (;;) {
       std::vector<std::unique_ptr<JobShard>> batch_done;
@@ -210,7 +217,19 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher,
               err = absl::Status(static_cast<absl::StatusCode>(r.error().code()),
                                  r.error().message());
               if (err.ok()) err = absl::UnknownError(r.error().message());
-              if (!r.error().id().empty()) id = r.error().id();
+              if (!r.error().id().empty()) {
+                id = r.error().id();
+              } else if (id.empty()) {
+                // A record the workers could not answer for (a poison
+                // article): read its id here, off the hot path, so the error
+                // line names it.
+                const v1::Record& rec =
+                    sh->dispatch->request.records(item.request_index);
+                if (rec.has_json()) {
+                  ArticleView unused;
+                  id_parser.Parse(rec.json(), item.line, &unused, &id).IgnoreError();
+                }
+              }
             } else {
               err = absl::InternalError("the worker returned no result for this record");
             }

@@ -258,11 +258,11 @@ def test_resume():
     out = os.path.join(TMP, "out")
     log1 = os.path.join(TMP, "run1.seqs")
     cmd = [QALAM, "run", corpus, "-o", out, "--quiet", "--workers", "2", "--worker-binary", WORKER,
-           "--shard-records", "40", "--worker-arg=--slow-ms=20"]
+           "--shard-records", "40", "--worker-arg=--slow-ms=60"]
     p = spawn(cmd + ["--worker-arg=--seq-log=" + log1], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for(lambda: int(read_checkpoint(out).get("positions", "0")) >= 800 or p.poll() is not None,
              "a checkpoint")
-    workers = pids_with(log1)
+    workers = pids_with("\0--seq-log=" + log1)
     if p.poll() is not None or len(workers) != 2:
         fail("the run ended early, or not 2 local workers: %r" % workers)
     p.send_signal(signal.SIGKILL)
@@ -271,7 +271,7 @@ def test_resume():
     if not 0 < committed < 4000:
         fail("killed too late: %d committed" % committed)
     # The local workers die with their coordinator.
-    wait_for(lambda: not pids_with(log1), "local workers to exit after the coordinator was killed")
+    wait_for(lambda: not pids_with("\0--seq-log=" + log1), "local workers to exit after the coordinator was killed")
     # Resuming with other options is refused, clearly.
     bad = subprocess.run(cmd + ["--resume", "--offsets", "utf16"], stderr=subprocess.PIPE)
     if bad.returncode == 0 or b"different job" not in bad.stderr:
@@ -289,8 +289,9 @@ def test_resume():
     redone = [int(s) for s in lines(log2) if int(s) < committed]
     if redone:
         fail("%d committed records were processed again, e.g. %r" % (len(redone), redone[:5]))
-    if len(set(lines(log2))) != 4000 - committed - 1:  # minus the bad record
-        fail("the resumed run processed %d records, want %d" % (len(set(lines(log2))), 4000 - committed - 1))
+    want = 4000 - committed - (1 if committed <= 10 else 0)  # the bad record is never sent
+    if len(set(lines(log2))) != want:
+        fail("the resumed run processed %d records, want %d" % (len(set(lines(log2))), want))
     print("resume: %d of 4000 records committed before the kill; the resumed run processed %d"
           % (committed, len(lines(log2))))
     # Resuming a finished job is a no-op that keeps the output.
@@ -312,7 +313,7 @@ def test_poison():
     annotate([corpus], os.path.join(TMP, "all.jsonl"))
     want = [l for l in lines(os.path.join(TMP, "all.jsonl")) if b'"poison-' not in l]
     out = os.path.join(TMP, "out")
-    run([corpus], out, workers=2, args=["--shard-records", "100", "--call-timeout", "2"],
+    run([corpus], out, workers=2, args=["--shard-records", "100", "--call-timeout", "1"],
         worker_args=["--poison-crash=POISON_CRASH_MARK", "--poison-hang=POISON_HANG_MARK"])
     if lines(os.path.join(out, "results.jsonl")) != want:
         fail("the good articles are not all there, in order")
