@@ -7,8 +7,11 @@
 // written for qalam (testdata/langid_own_tests.tsv and the ones below).
 #include "workers/text/langid.h"
 
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
+#include <new>
 #include <random>
 #include <string>
 #include <thread>
@@ -17,6 +20,19 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
+// Counts heap allocations, to check that Identify makes none. (noinline:
+// GCC 12 otherwise sees free() of an operator-new pointer once the
+// replacement is inlined, and warns.)
+std::atomic<int64_t> g_allocations{0};
+
+__attribute__((noinline)) void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+__attribute__((noinline)) void operator delete(void* p) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace qalam {
 namespace text {
@@ -289,6 +305,27 @@ TEST_F(LangidTest, SurvivesInvalidUtf8) {
     const LanguageResult r = id_->Identify(absl::string_view(buf.data(), buf.size()));
     EXPECT_THAT(r.confidence, AllOf(Ge(0.0), Le(1.0)));
   }
+}
+
+TEST_F(LangidTest, MakesNoHeapAllocation) {
+  std::vector<std::string> texts;
+  for (const auto& t : OwnTests()) texts.push_back(t.second);
+  for (const char* s : kAntArabicWithEnglishNames) texts.push_back(s);
+  std::string long_text;
+  for (int i = 0; i < 200; ++i) long_text += kAntArabic[1];
+  texts.push_back(long_text);
+  double sum = 0;
+  const int64_t before = g_allocations.load();
+  for (const std::string& t : texts) {
+    sum += id_->Identify(t).confidence;
+    sum += id_->IdentifyArticle(t, t).confidence;
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_GT(sum, 0.0);
+  // The counter does see allocations.
+  void* probe = ::operator new(100);
+  EXPECT_GT(g_allocations.load() - before, 0);
+  ::operator delete(probe);
 }
 
 TEST_F(LangidTest, IsSafeForConcurrentUse) {
