@@ -25,7 +25,7 @@ namespace {
 using text::LanguageIdentifier;
 
 const LanguageIdentifier* Identifier() {
-  static const LanguageIdentifier* id = [] () -> const LanguageIdentifier* {
+  static const LanguageIdentifier* id = []() -> const LanguageIdentifier* {
     auto path = LanguageIdentifier::DefaultModelPath();
     if (!path.ok()) return nullptr;
     auto loaded = LanguageIdentifier::Load(*path);
@@ -60,9 +60,9 @@ bool Setup(benchmark::State& state, const std::vector<bench::Article>& docs) {
 
 void Finish(benchmark::State& state, size_t texts, size_t bytes) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(bytes));
-  state.counters["texts/s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * static_cast<double>(texts),
-      benchmark::Counter::kIsRate);
+  state.counters["texts/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(texts),
+                         benchmark::Counter::kIsRate);
 }
 
 void BM_LangidDev(benchmark::State& state) {

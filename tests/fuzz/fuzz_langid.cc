@@ -20,8 +20,8 @@ void Check(bool ok, const char* what) {
 
 const qalam::text::LanguageIdentifier& Identifier() {
   static const qalam::text::LanguageIdentifier* id = [] {
-    auto loaded = qalam::text::LanguageIdentifier::Load(std::string(QALAM_SOURCE_DIR) +
-                                                        "/models/langid.bin");
+    auto loaded =
+        qalam::text::LanguageIdentifier::Load(std::string(QALAM_SOURCE_DIR) + "/models/langid.bin");
     Check(loaded.ok(), "bundled model loads");
     return loaded->release();
   }();

@@ -102,8 +102,9 @@ TEST(LangidBuilder, BuildsAModelThatRoundTripsAndWorks) {
   // In-sample text is recognised, and list languages are kept apart.
   EXPECT_STREQ((*id)->Identify(kEnglish[0]).code(), "en");
   EXPECT_STREQ((*id)->Identify(kArabic[0]).code(), "ar");
-  EXPECT_STREQ((*id)->Identify("Le gouvernement a annoncé de nouvelles mesures pour les "
-                               "familles et les entreprises.")
+  EXPECT_STREQ((*id)
+                   ->Identify("Le gouvernement a annoncé de nouvelles mesures pour les "
+                              "familles et les entreprises.")
                    .code(),
                "und");
   EXPECT_STREQ((*id)->Identify("وزیر امور خارجه ایران امروز به مسکو سفر کرد.").code(), "und");

@@ -35,8 +35,8 @@ absl::Status CheckTrainingFile(const std::string& path) {
   const bool in_langid_folder =
       dir == "langid" || (dir.size() > 7 && dir.compare(dir.size() - 7, 7, "/langid") == 0);
   if (base == "dev.jsonl" || in_langid_folder) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, " is an evaluation file; build from the train splits only"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is an evaluation file; build from the train splits only"));
   }
   return absl::OkStatus();
 }
@@ -71,18 +71,17 @@ absl::Status Run(const Options& o) {
     return absl::InternalError(absl::StrCat("cannot rename ", tmp, " to ", o.out));
   }
   const langid_build::BuildStats& s = builder.stats();
-  std::fprintf(stderr, "en: %llu articles, %llu n-grams; ar: %llu articles, %llu n-grams\n",
-               static_cast<unsigned long long>(s.en_articles),
-               static_cast<unsigned long long>(s.en_ngrams),
-               static_cast<unsigned long long>(s.ar_articles),
-               static_cast<unsigned long long>(s.ar_ngrams));
+  std::fprintf(
+      stderr, "en: %llu articles, %llu n-grams; ar: %llu articles, %llu n-grams\n",
+      static_cast<unsigned long long>(s.en_articles), static_cast<unsigned long long>(s.en_ngrams),
+      static_cast<unsigned long long>(s.ar_articles), static_cast<unsigned long long>(s.ar_ngrams));
   for (const auto& [lang, n] : s.list_words) {
     std::fprintf(stderr, "%s: %llu listed words, %llu sentence words\n", lang.c_str(),
                  static_cast<unsigned long long>(n),
                  static_cast<unsigned long long>(s.sentence_words.at(lang)));
   }
-  std::fprintf(stderr, "wrote %s (%zu bytes, %zu char-table pages)\n", o.out.c_str(),
-               bytes.size(), model.pages.size() / 256);
+  std::fprintf(stderr, "wrote %s (%zu bytes, %zu char-table pages)\n", o.out.c_str(), bytes.size(),
+               model.pages.size() / 256);
   return absl::OkStatus();
 }
 

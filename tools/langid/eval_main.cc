@@ -138,10 +138,11 @@ SpeedResult Speed(const LanguageIdentifier& id, const std::vector<absl::string_v
 }
 
 void PrintSpeed(const char* what, const SpeedResult& s) {
-  std::printf("%s (one thread, best of 5): %.0f texts/s per CPU second (%.1f MB/s), "
-              "%.0f texts/s wall-clock\n",
-              what, s.texts_per_cpu_second, s.texts_per_cpu_second * s.mean_bytes / 1e6,
-              s.texts_per_wall_second);
+  std::printf(
+      "%s (one thread, best of 5): %.0f texts/s per CPU second (%.1f MB/s), "
+      "%.0f texts/s wall-clock\n",
+      what, s.texts_per_cpu_second, s.texts_per_cpu_second * s.mean_bytes / 1e6,
+      s.texts_per_wall_second);
 }
 
 absl::Status EvalDev(const LanguageIdentifier& id, const Options& o) {
@@ -161,9 +162,8 @@ absl::Status EvalDev(const LanguageIdentifier& id, const Options& o) {
     ++rc.second;
     if (ok) min_conf_right = std::min(min_conf_right, r.confidence);
     if (!ok) {
-      std::string e = absl::StrCat("  error ", it.id, ": ", it.lang, " -> ", r.code(),
-                                   " conf ", r.confidence, " margin ", r.margin, " n-grams ",
-                                   r.ngrams);
+      std::string e = absl::StrCat("  error ", it.id, ": ", it.lang, " -> ", r.code(), " conf ",
+                                   r.confidence, " margin ", r.margin, " n-grams ", r.ngrams);
       if (o.show_text) absl::StrAppend(&e, "\n    ", it.text.substr(0, 200));
       errors.push_back(std::move(e));
     }
@@ -206,8 +206,9 @@ absl::Status EvalNews(const LanguageIdentifier& id, const Options& o) {
   }
   enum Mode { kText, kTitleText, kFirst101 };
   for (Mode mode : {kText, kTitleText, kFirst101}) {
-    const char* name = mode == kText ? "text" : mode == kTitleText ? "title + \"\\n\" + text"
-                                                                     : "first 101 chars of text";
+    const char* name = mode == kText        ? "text"
+                       : mode == kTitleText ? "title + \"\\n\" + text"
+                                            : "first 101 chars of text";
     size_t right = 0, und = 0, und_long = 0;
     std::map<std::string, std::pair<size_t, size_t>> per;  // task/split -> (right, total)
     std::vector<std::string> errors;
@@ -235,9 +236,9 @@ absl::Status EvalNews(const LanguageIdentifier& id, const Options& o) {
         if (chars > 100) ++und_long;
       }
       if (!ok) {
-        errors.push_back(absl::StrCat("  error ", it.task, "/", it.split, " ", it.id, ": ",
-                                      it.lang, " -> ", r.code(), " conf ", r.confidence,
-                                      " margin ", r.margin));
+        errors.push_back(absl::StrCat("  error ", it.task, "/", it.split, " ", it.id, ": ", it.lang,
+                                      " -> ", r.code(), " conf ", r.confidence, " margin ",
+                                      r.margin));
       }
     }
     std::printf("news tasks, %s: accuracy %.5f (%zu/%zu), und %zu, und with > 100 chars %zu\n",
@@ -291,7 +292,9 @@ int main(int argc, char** argv) {
                        "tasks' train and dev splits.");
   flags.String("model", &o.model, "model file (default: the bundled models/langid.bin)", "FILE");
   flags.String("data", &o.data,
-               "data folder (default: $QALAM_DATA_DIR, else <source>/../shared/data or <source>/../../shared/data)", "DIR");
+               "data folder (default: $QALAM_DATA_DIR, else <source>/../shared/data or "
+               "<source>/../../shared/data)",
+               "DIR");
   flags.Int("show_errors", &o.show_errors, "errors to list per evaluation");
   flags.Bool("show_text", &o.show_text, "print the start of each misidentified dev text");
   flags.Double("min_seconds", &o.min_seconds, "minimum duration of each timing run");

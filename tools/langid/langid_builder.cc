@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <utility>
 
@@ -63,14 +64,13 @@ uint32_t Entry(uint32_t cls, uint32_t folded) { return (cls << 24) | folded; }
 uint32_t Classify(UChar32 cp, const icu::Normalizer2* nfkc) {
   if (IsPythonSpace(cp)) return Entry(li::kSpace, 0);
   if (cp >= 0xD800 && cp <= 0xDFFF) return Entry(li::kSep, 0);
-  // Invisible and combining things that must not split a word.
-  switch (cp) {
-    case 0x00AD: case 0x200D: case 0x200E: case 0x200F: case 0x202A: case 0x202B:
-    case 0x202C: case 0x202D: case 0x202E: case 0x2066: case 0x2067: case 0x2068:
-    case 0x2069: case 0xFEFF: case 0x0640:
-      return Entry(li::kSkip, 0);
-    default:
-      break;
+  // Invisible and combining things that must not split a word: soft hyphen,
+  // ZWJ, bidi marks and embeddings, BOM, tatweel.
+  static constexpr UChar32 kInvisible[] = {0x00AD, 0x200D, 0x200E, 0x200F, 0x202A,
+                                           0x202B, 0x202C, 0x202D, 0x202E, 0x2066,
+                                           0x2067, 0x2068, 0x2069, 0xFEFF, 0x0640};
+  if (std::find(std::begin(kInvisible), std::end(kInvisible), cp) != std::end(kInvisible)) {
+    return Entry(li::kSkip, 0);
   }
   // Harakat, Quranic marks, hamza above/below.
   if ((cp >= 0x064B && cp <= 0x065F) || cp == 0x0670 || (cp >= 0x06D6 && cp <= 0x06ED) ||
@@ -122,12 +122,12 @@ struct NewsSink {
   uint32_t Map(uint32_t cls, uint32_t f) const {
     if (!persian_keyboard || cls != li::kArabic) return f;
     switch (f) {
-      case 0x064A:  // yeh
-      case 0x0649:  // alef maksura
+      case 0x064A:      // yeh
+      case 0x0649:      // alef maksura
         return 0x06CC;  // Farsi yeh
-      case 0x0643:  // kaf
+      case 0x0643:      // kaf
         return 0x06A9;  // keheh
-      case 0x0647:  // heh
+      case 0x0647:      // heh
         return 0x06BE;  // heh doachashmee
       default:
         return f;
@@ -252,8 +252,8 @@ absl::Status BuildCharTable(li::Model* model) {
     entries[static_cast<size_t>(cp)] = Classify(cp, nfkc);
     if (IsPythonSpace(cp) != li::IsSpaceCodePoint(static_cast<uint32_t>(cp))) {
       return absl::InternalError(absl::StrCat(
-          "ICU's whitespace differs from the model format's at U+",
-          absl::Hex(cp, absl::kZeroPad4), "; update langid::IsSpaceCodePoint and SpaceLength"));
+          "ICU's whitespace differs from the model format's at U+", absl::Hex(cp, absl::kZeroPad4),
+          "; update langid::IsSpaceCodePoint and SpaceLength"));
     }
   }
   // Two levels: identical 256-entry pages are stored once, in order of
@@ -302,9 +302,9 @@ void ModelBuilder::AddNews(Target target, absl::string_view title, absl::string_
 absl::Status ModelBuilder::AddListFiles(absl::string_view lang, absl::string_view words,
                                         absl::string_view sentences) {
   QALAM_RETURN_IF_ERROR(chars_status_);
-  const bool latin = std::find_if(li::kLatinCodes.begin() + 1, li::kLatinCodes.end(),
-                                  [&](const char* c) { return lang == c; }) !=
-                     li::kLatinCodes.end();
+  const bool latin =
+      std::find_if(li::kLatinCodes.begin() + 1, li::kLatinCodes.end(),
+                   [&](const char* c) { return lang == c; }) != li::kLatinCodes.end();
   const bool arabic = IsArabicScriptOther(lang);
   if (!latin && !arabic) {
     return absl::InvalidArgumentError(absl::StrCat("no list expected for language '", lang, "'"));
@@ -343,7 +343,8 @@ absl::Status ModelBuilder::AddListFiles(absl::string_view lang, absl::string_vie
       return absl::InvalidArgumentError(
           absl::StrCat(lang, ".txt line ", line_no, ": words before the first tier header"));
     }
-    auto it = std::find_if(tiers.begin(), tiers.end(), [&](const auto& t) { return t.first == tier; });
+    auto it =
+        std::find_if(tiers.begin(), tiers.end(), [&](const auto& t) { return t.first == tier; });
     if (it == tiers.end()) it = tiers.insert(tiers.end(), {tier, {}});
     for (absl::string_view w : toks) it->second.emplace_back(w);
   }
@@ -387,13 +388,12 @@ absl::Status ModelBuilder::AddListFiles(absl::string_view lang, absl::string_vie
 
 absl::StatusOr<li::Model> ModelBuilder::Build() const {
   if (!chars_status_.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("char table: ", chars_status_.message()));
+    return absl::FailedPreconditionError(absl::StrCat("char table: ", chars_status_.message()));
   }
   if (stats_.en_ngrams == 0 || stats_.ar_ngrams == 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no news n-grams for ", stats_.en_ngrams == 0 ? "en" : "ar",
-        " (give the train splits of the news tasks)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no news n-grams for ", stats_.en_ngrams == 0 ? "en" : "ar",
+                     " (give the train splits of the news tasks)"));
   }
   for (size_t i = 1; i < li::kLatinCodes.size(); ++i) {
     if (!lists_.count(li::kLatinCodes[i])) {
@@ -448,8 +448,8 @@ absl::Status AddNewsFile(const std::string& path, Target target, ModelBuilder* b
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     simdjson::dom::element doc;
     if (auto err = parser.parse(line).get(doc); err) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_no, ": ",
-                                                     simdjson::error_message(err)));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", line_no, ": ", simdjson::error_message(err)));
     }
     std::string_view text, title;
     if (doc["text"].get_string().get(text)) {

@@ -45,14 +45,14 @@ namespace langid_build {
 struct BuildOptions {
   uint32_t bits_lat = 16;
   uint32_t bits_ara = 16;
-  double alpha_news = 0.5;       // additive smoothing of the news tables
-  double alpha_list = 0.2;       // additive smoothing of the list tables
+  double alpha_news = 0.5;                          // additive smoothing of the news tables
+  double alpha_list = 0.2;                          // additive smoothing of the list tables
   std::array<double, 3> tier_w = {20.0, 4.0, 1.0};  // list word weight per tier
-  double sent_w = 2.0;           // weight of a word occurrence in own sentences
-  double variant_w = 0.3;        // fa/ur/ckb/ps yeh/kaf variant, x the weight
-  double ar_var = 0.05;          // share of the Persian-keyboard variant in ar
-  double mix_lat = 0.1;          // share of the English news model in fr..nl
-  text::langid::Params params;   // decision parameters written to the model
+  double sent_w = 2.0;                              // weight of a word occurrence in own sentences
+  double variant_w = 0.3;                           // fa/ur/ckb/ps yeh/kaf variant, x the weight
+  double ar_var = 0.05;                             // share of the Persian-keyboard variant in ar
+  double mix_lat = 0.1;                             // share of the English news model in fr..nl
+  text::langid::Params params;                      // decision parameters written to the model
 };
 
 enum class Target { kEnglish, kArabic };

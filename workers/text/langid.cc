@@ -49,7 +49,7 @@ struct LanguageIdentifier::Accumulator {
   const uint8_t* ara;
   uint32_t mask_lat;
   uint32_t mask_ara;
-  uint64_t letters[5] = {0, 0, 0, 0, 0};   // by CharClass
+  uint64_t letters[5] = {0, 0, 0, 0, 0};    // by CharClass
   uint64_t q_lat[2][kLatinLanguages] = {};  // [cap][language]
   uint64_t q_ara[2][kArabicLanguages] = {};
   uint64_t n_lat[2] = {0, 0};  // n-grams, [cap]

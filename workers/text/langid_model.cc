@@ -95,13 +95,15 @@ class Reader {
 
 uint64_t LoadU64(const char* p) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
 uint32_t LoadU32(const char* p) {
   uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
@@ -116,8 +118,8 @@ absl::Status ReadCodes(Reader* r, const std::array<const char*, N>& expected,
     QALAM_ASSIGN_OR_RETURN(absl::string_view raw, r->Bytes(4, "language code"));
     absl::string_view code = raw.substr(0, std::min(raw.find('\0'), raw.size()));
     if (code != expected[i]) {
-      return Corrupt(absl::StrCat(script, " language ", i, " is '", code, "', expected '",
-                                  expected[i], "'"));
+      return Corrupt(
+          absl::StrCat(script, " language ", i, " is '", code, "', expected '", expected[i], "'"));
     }
   }
   return absl::OkStatus();
@@ -144,14 +146,14 @@ absl::Status ReadDequant(Reader* r, std::array<float, N>* lo, std::array<float, 
 absl::Status CheckParams(const Params& p) {
   const float positive[] = {p.slope_lat, p.slope_ara, p.n0, p.n_ref, p.ara_letter_w};
   for (float v : positive) {
-    if (!std::isfinite(v) || v <= 0) return Corrupt("a slope, n0, n_ref or letter weight is not > 0");
+    if (!std::isfinite(v) || v <= 0)
+      return Corrupt("a slope, n0, n_ref or letter weight is not > 0");
   }
   if (!std::isfinite(p.theta_lat) || !std::isfinite(p.theta_ara)) {
     return Corrupt("a threshold is not finite");
   }
   if (p.w_lower < 1 || p.w_lower > 1000 || p.w_cap < 1 || p.w_cap > 1000) {
-    return Corrupt(absl::StrCat("n-gram weights ", p.w_lower, "/", p.w_cap,
-                                " outside 1..1000"));
+    return Corrupt(absl::StrCat("n-gram weights ", p.w_lower, "/", p.w_cap, " outside 1..1000"));
   }
   if (p.min_letters > 1000000) return Corrupt("min_letters is implausibly large");
   return absl::OkStatus();
@@ -161,8 +163,8 @@ absl::Status CheckCharTable(const Model& m) {
   const size_t n_pages = m.pages.size() / 256;
   for (size_t i = 0; i < 256; ++i) {
     if (m.page_index[i] >= n_pages) {
-      return Corrupt(absl::StrCat("char table: page index ", i, " points to page ",
-                                  m.page_index[i], " of ", n_pages));
+      return Corrupt(absl::StrCat("char table: page index ", i, " points to page ", m.page_index[i],
+                                  " of ", n_pages));
     }
   }
   for (uint32_t cp = 0; cp < 0x10000; ++cp) {
@@ -188,11 +190,11 @@ bool Model::operator==(const Model& o) const {
   const Params& b = o.params;
   return bits_lat == o.bits_lat && bits_ara == o.bits_ara && lo_lat == o.lo_lat &&
          step_lat == o.step_lat && lo_ara == o.lo_ara && step_ara == o.step_ara &&
-         a.theta_lat == b.theta_lat && a.theta_ara == b.theta_ara &&
-         a.slope_lat == b.slope_lat && a.slope_ara == b.slope_ara && a.n0 == b.n0 &&
-         a.n_ref == b.n_ref && a.ara_letter_w == b.ara_letter_w &&
-         a.min_letters == b.min_letters && a.w_lower == b.w_lower && a.w_cap == b.w_cap &&
-         page_index == o.page_index && pages == o.pages && lat == o.lat && ara == o.ara;
+         a.theta_lat == b.theta_lat && a.theta_ara == b.theta_ara && a.slope_lat == b.slope_lat &&
+         a.slope_ara == b.slope_ara && a.n0 == b.n0 && a.n_ref == b.n_ref &&
+         a.ara_letter_w == b.ara_letter_w && a.min_letters == b.min_letters &&
+         a.w_lower == b.w_lower && a.w_cap == b.w_cap && page_index == o.page_index &&
+         pages == o.pages && lat == o.lat && ara == o.ara;
 }
 
 std::string SerializeModel(const Model& m) {
@@ -209,8 +211,8 @@ std::string SerializeModel(const Model& m) {
   for (float v : m.lo_ara) PutF32(&payload, v);
   for (float v : m.step_ara) PutF32(&payload, v);
   const Params& p = m.params;
-  for (float v : {p.theta_lat, p.theta_ara, p.slope_lat, p.slope_ara, p.n0, p.n_ref,
-                  p.ara_letter_w}) {
+  for (float v :
+       {p.theta_lat, p.theta_ara, p.slope_lat, p.slope_ara, p.n0, p.n_ref, p.ara_letter_w}) {
     PutF32(&payload, v);
   }
   PutU32(&payload, p.min_letters);
@@ -237,8 +239,8 @@ std::string SerializeModel(const Model& m) {
 absl::StatusOr<Model> ParseModel(absl::string_view bytes) {
   // Header.
   if (bytes.size() < 8) {
-    return absl::DataLossError(absl::StrCat("truncated: ", bytes.size(),
-                                            " bytes, too short for a model header"));
+    return absl::DataLossError(
+        absl::StrCat("truncated: ", bytes.size(), " bytes, too short for a model header"));
   }
   if (std::memcmp(bytes.data(), kMagic, 4) != 0) {
     return absl::InvalidArgumentError(
@@ -246,19 +248,19 @@ absl::StatusOr<Model> ParseModel(absl::string_view bytes) {
   }
   const uint32_t version = LoadU32(bytes.data() + 4);
   if (version != kFormatVersion) {
-    return absl::InvalidArgumentError(absl::StrCat("unsupported model format version ",
-                                                   version, " (this build reads version ",
-                                                   kFormatVersion, ")"));
+    return absl::InvalidArgumentError(absl::StrCat("unsupported model format version ", version,
+                                                   " (this build reads version ", kFormatVersion,
+                                                   ")"));
   }
   if (bytes.size() < kHeaderSize) {
-    return absl::DataLossError(absl::StrCat("truncated: ", bytes.size(),
-                                            " bytes, the header alone is ", kHeaderSize));
+    return absl::DataLossError(
+        absl::StrCat("truncated: ", bytes.size(), " bytes, the header alone is ", kHeaderSize));
   }
   const uint32_t header_size = LoadU32(bytes.data() + 8);
   const uint32_t flags = LoadU32(bytes.data() + 12);
   if (header_size != kHeaderSize || flags != 0) {
-    return absl::DataLossError(absl::StrCat("corrupt header: size ", header_size, ", flags ",
-                                            flags, " (expected ", kHeaderSize, ", 0)"));
+    return absl::DataLossError(absl::StrCat("corrupt header: size ", header_size, ", flags ", flags,
+                                            " (expected ", kHeaderSize, ", 0)"));
   }
   const uint64_t payload_size = LoadU64(bytes.data() + 16);
   const uint64_t have = bytes.size() - kHeaderSize;
@@ -267,18 +269,16 @@ absl::StatusOr<Model> ParseModel(absl::string_view bytes) {
                                             " payload bytes, the file has ", have));
   }
   if (have > payload_size) {
-    return absl::DataLossError(absl::StrCat("corrupt: ", have - payload_size,
-                                            " unexpected bytes after the payload"));
+    return absl::DataLossError(
+        absl::StrCat("corrupt: ", have - payload_size, " unexpected bytes after the payload"));
   }
   absl::string_view payload = bytes.substr(kHeaderSize);
   const uint64_t checksum = LoadU64(bytes.data() + 24);
   const uint64_t actual = Hash64(payload.data(), payload.size(), kChecksumSeed);
   if (checksum != actual) {
-    return absl::DataLossError(absl::StrCat("checksum mismatch: header says 0x",
-                                            absl::Hex(checksum, absl::kZeroPad16),
-                                            ", payload hashes to 0x",
-                                            absl::Hex(actual, absl::kZeroPad16),
-                                            " (the file is corrupted)"));
+    return absl::DataLossError(absl::StrCat(
+        "checksum mismatch: header says 0x", absl::Hex(checksum, absl::kZeroPad16),
+        ", payload hashes to 0x", absl::Hex(actual, absl::kZeroPad16), " (the file is corrupted)"));
   }
 
   // Payload.
@@ -300,8 +300,8 @@ absl::StatusOr<Model> ParseModel(absl::string_view bytes) {
   QALAM_RETURN_IF_ERROR(ReadDequant(&r, &m.lo_lat, &m.step_lat, "Latin"));
   QALAM_RETURN_IF_ERROR(ReadDequant(&r, &m.lo_ara, &m.step_ara, "Arabic"));
   Params& p = m.params;
-  for (float* v : {&p.theta_lat, &p.theta_ara, &p.slope_lat, &p.slope_ara, &p.n0, &p.n_ref,
-                   &p.ara_letter_w}) {
+  for (float* v :
+       {&p.theta_lat, &p.theta_ara, &p.slope_lat, &p.slope_ara, &p.n0, &p.n_ref, &p.ara_letter_w}) {
     QALAM_ASSIGN_OR_RETURN(*v, r.F32("parameters"));
   }
   QALAM_ASSIGN_OR_RETURN(p.min_letters, r.U32("min_letters"));
@@ -316,8 +316,8 @@ absl::StatusOr<Model> ParseModel(absl::string_view bytes) {
   for (uint16_t& v : m.page_index) {
     QALAM_ASSIGN_OR_RETURN(v, r.U16("char table page index"));
   }
-  QALAM_ASSIGN_OR_RETURN(absl::string_view pages, r.Bytes(size_t{n_pages} * 256 * 4,
-                                                          "char table pages"));
+  QALAM_ASSIGN_OR_RETURN(absl::string_view pages,
+                         r.Bytes(size_t{n_pages} * 256 * 4, "char table pages"));
   m.pages.resize(size_t{n_pages} * 256);
   for (size_t i = 0; i < m.pages.size(); ++i) m.pages[i] = LoadU32(pages.data() + 4 * i);
   QALAM_RETURN_IF_ERROR(CheckCharTable(m));

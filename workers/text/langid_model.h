@@ -42,10 +42,10 @@ inline constexpr int kLatinLanguages = 7;
 inline constexpr int kArabicLanguages = 5;
 // Row order of the tables. The first language of each script is the target
 // ("en", "ar"); the others are the languages it must not be confused with.
-inline constexpr std::array<const char*, kLatinLanguages> kLatinCodes = {
-    "en", "fr", "es", "de", "it", "pt", "nl"};
-inline constexpr std::array<const char*, kArabicLanguages> kArabicCodes = {
-    "ar", "fa", "ur", "ckb", "ps"};
+inline constexpr std::array<const char*, kLatinLanguages> kLatinCodes = {"en", "fr", "es", "de",
+                                                                         "it", "pt", "nl"};
+inline constexpr std::array<const char*, kArabicLanguages> kArabicCodes = {"ar", "fa", "ur", "ckb",
+                                                                           "ps"};
 
 // ---------------------------------------------------------------- characters
 
@@ -68,9 +68,9 @@ inline constexpr uint32_t EntryFolded(uint32_t entry) { return entry & 0xFFFFFF;
 // The chunk scanner recognises them on the bytes, so a model's table must
 // give class kSpace to exactly these (the loader checks).
 inline bool IsSpaceCodePoint(uint32_t cp) {
-  return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 ||
-         cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
-         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+  return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 ||
+         cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+         cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 // Length in bytes of the UTF-8 whitespace sequence starting at p (0 when
@@ -117,11 +117,9 @@ inline uint32_t NextCodePoint(const unsigned char** pp, const unsigned char* end
     }
   } else if (b >= 0xF0 && b <= 0xF4) {
     const unsigned lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
-    if (avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
-        (p[3] & 0xC0) == 0x80) {
+    if (avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80) {
       *pp = p + 4;
-      return ((b & 0x07) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
-             (p[3] & 0x3F);
+      return ((b & 0x07) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3F);
     }
   }
   *pp = p + 1;

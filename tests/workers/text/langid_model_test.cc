@@ -62,7 +62,7 @@ TEST_F(LangidModelTest, BundledModelHasTheDocumentedShape) {
   const CharTable chars(*m);
   EXPECT_EQ(EntryClass(chars.Entry(' ')), kSpace);
   EXPECT_EQ(chars.Entry('A'), (uint32_t{kLatin} << 24) | 'a');
-  EXPECT_EQ(chars.Entry(0x00C9), (uint32_t{kLatin} << 24) | 0x00E9);  // É -> é
+  EXPECT_EQ(chars.Entry(0x00C9), (uint32_t{kLatin} << 24) | 0x00E9);   // É -> é
   EXPECT_EQ(chars.Entry(0x0628), (uint32_t{kArabic} << 24) | 0x0628);  // beh
   EXPECT_EQ(chars.Entry(0xFE91), (uint32_t{kArabic} << 24) | 0x0628);  // beh initial form
   EXPECT_EQ(EntryClass(chars.Entry(0x064E)), kSkip);                   // fatha
@@ -84,8 +84,8 @@ TEST_F(LangidModelTest, RoundTripIsByteExact) {
 }
 
 TEST_F(LangidModelTest, RefusesTruncatedFiles) {
-  for (size_t n : {size_t{0}, size_t{3}, size_t{7}, size_t{20}, size_t{31}, size_t{32},
-                   size_t{100}, bytes_.size() / 2, bytes_.size() - 1}) {
+  for (size_t n : {size_t{0}, size_t{3}, size_t{7}, size_t{20}, size_t{31}, size_t{32}, size_t{100},
+                   bytes_.size() / 2, bytes_.size() - 1}) {
     auto m = ParseModel(absl::string_view(bytes_).substr(0, n));
     ASSERT_FALSE(m.ok()) << n;
     EXPECT_EQ(m.status().code(), absl::StatusCode::kDataLoss) << n;
@@ -145,16 +145,16 @@ TEST_F(LangidModelTest, RefusesInconsistentPayloads) {
   };
   const Case cases[] = {
       {"page index", [](Model* m) { m->page_index[7] = 999; }},
-      {"whitespace", [](Model* m) { m->pages[m->page_index[0] * 256 + 'a'] = uint32_t{kSpace} << 24; }},
-      {"whitespace", [](Model* m) { m->pages[m->page_index[0] * 256 + ' '] = uint32_t{kSep} << 24; }},
+      {"whitespace",
+       [](Model* m) { m->pages[m->page_index[0] * 256 + 'a'] = uint32_t{kSpace} << 24; }},
+      {"whitespace",
+       [](Model* m) { m->pages[m->page_index[0] * 256 + ' '] = uint32_t{kSep} << 24; }},
       {"bad entry", [](Model* m) { m->pages[m->page_index[0] * 256 + 'b'] = 9u << 24; }},
       {"n-gram weights", [](Model* m) { m->params.w_lower = 0; }},
       {"slope", [](Model* m) { m->params.slope_lat = -1; }},
       {"threshold", [](Model* m) { m->params.theta_ara = std::nanf(""); }},
       {"table step", [](Model* m) { m->step_ara[2] = -0.5f; }},
-      {"table bits", [](Model* m) {
-         m->bits_lat = 30;
-       }},
+      {"table bits", [](Model* m) { m->bits_lat = 30; }},
       {"truncated payload", [](Model* m) { m->lat.resize(m->lat.size() - 7); }},
       {"bytes left", [](Model* m) { m->ara.push_back(0); }},
   };

@@ -145,8 +145,8 @@ TEST_F(LangidTest, PassesTheProjectsOwnTestSentences) {
   ASSERT_GE(tests.size(), 60u) << "fixture testdata/langid_own_tests.tsv not found";
   for (const auto& [expected, text] : tests) {
     const LanguageResult r = id_->Identify(text);
-    EXPECT_EQ(r.code(), expected) << text << " (conf " << r.confidence << ", margin "
-                                  << r.margin << ")";
+    EXPECT_EQ(r.code(), expected) << text << " (conf " << r.confidence << ", margin " << r.margin
+                                  << ")";
   }
 }
 
@@ -193,12 +193,12 @@ TEST_F(LangidTest, ArabicTypedOnAPersianKeyboardIsArabic) {
 
 TEST_F(LangidTest, PersianUrduKurdishPashtoAreNotArabic) {
   for (const char* s : {
-           "این یک آزمایش ساده است و امروز هوا خوب بود.",      // fa
-           "وزیر امور خارجه ایران امروز به مسکو سفر کرد.",     // fa
-           "آج موسم بہت اچھا ہے اور لوگ باہر گھوم رہے ہیں۔",   // ur
-           "وزیر اعظم نے کہا کہ حکومت عوام کے ساتھ ہے۔",       // ur
-           "ئەمڕۆ کەشوهەوا زۆر خۆشە و خەڵک لە دەرەوەن.",       // ckb
-           "نن ورځ هوا ښه ده او خلک بهر ګرځي.",                // ps
+           "این یک آزمایش ساده است و امروز هوا خوب بود.",     // fa
+           "وزیر امور خارجه ایران امروز به مسکو سفر کرد.",    // fa
+           "آج موسم بہت اچھا ہے اور لوگ باہر گھوم رہے ہیں۔",  // ur
+           "وزیر اعظم نے کہا کہ حکومت عوام کے ساتھ ہے۔",      // ur
+           "ئەمڕۆ کەشوهەوا زۆر خۆشە و خەڵک لە دەرەوەن.",      // ckb
+           "نن ورځ هوا ښه ده او خلک بهر ګرځي.",               // ps
        }) {
     const LanguageResult r = id_->Identify(s);
     EXPECT_EQ(r.lang, Language::kUndetermined) << s;
