@@ -230,7 +230,8 @@ absl::StatusOr<Model> ParseModel(absl::string_view bytes);
 
 // ---------------------------------------------------------------- the text pass
 
-// Read-only view of a model's character table.
+// Read-only view of a model's character table: valid while the Model it was
+// made from lives and is not modified. Thread-safe (it only reads).
 class CharTable {
  public:
   explicit CharTable(const Model& m) : index_(m.page_index.data()), pages_(m.pages.data()) {}
