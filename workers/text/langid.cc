@@ -1,8 +1,5 @@
 #include "workers/text/langid.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -15,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/model_path.h"
 #include "common/status_macros.h"
 
 namespace qalam {
@@ -115,31 +113,7 @@ absl::StatusOr<std::unique_ptr<LanguageIdentifier>> LanguageIdentifier::Load(
 }
 
 absl::StatusOr<std::string> LanguageIdentifier::DefaultModelPath() {
-  std::vector<std::string> candidates;
-  if (const char* dir = std::getenv("QALAM_MODEL_DIR"); dir != nullptr && *dir != '\0') {
-    candidates.push_back(absl::StrCat(dir, "/langid.bin"));
-  }
-  char exe[4096];
-  const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n > 0) {
-    std::string exe_path(exe, static_cast<size_t>(n));
-    const size_t slash = exe_path.rfind('/');
-    if (slash != std::string::npos) {
-      const std::string exe_dir = exe_path.substr(0, slash);
-      candidates.push_back(exe_dir + "/../models/langid.bin");
-      candidates.push_back(exe_dir + "/../../models/langid.bin");
-    }
-  }
-#ifdef QALAM_SOURCE_DIR
-  candidates.push_back(std::string(QALAM_SOURCE_DIR) + "/models/langid.bin");
-#endif
-  for (const std::string& c : candidates) {
-    struct stat st;
-    if (stat(c.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return c;
-  }
-  return absl::NotFoundError(absl::StrCat("no langid model found; tried ",
-                                          absl::StrJoin(candidates, ", "),
-                                          " (set QALAM_MODEL_DIR to the folder of langid.bin)"));
+  return FindBundledModel("langid.bin");
 }
 
 LanguageResult LanguageIdentifier::Identify(absl::string_view text) const {
