@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/json_writer.h"
+#include "common/model_path.h"
 #include "common/status_macros.h"
 
 namespace qalam {
@@ -19,7 +20,42 @@ absl::Status ValidateAnnotateOptions(const AnnotateOptions& options) {
   return absl::OkStatus();
 }
 
-Annotator::Annotator(text::AnalyzerOptions analyzer_options) : analyzer_(analyzer_options) {}
+Annotator::Annotator(text::AnalyzerOptions analyzer_options)
+    : Annotator(analyzer_options, /*load_models=*/true) {}
+
+Annotator::Annotator(text::AnalyzerOptions analyzer_options, bool load_models)
+    : analyzer_(analyzer_options) {
+  if (load_models) status_ = LoadModels("");
+}
+
+absl::StatusOr<std::unique_ptr<Annotator>> Annotator::Create(const AnnotatorConfig& config) {
+  std::unique_ptr<Annotator> a(new Annotator(config.analyzer, /*load_models=*/false));
+  QALAM_RETURN_IF_ERROR(a->LoadModels(config.model_dir));
+  return a;
+}
+
+absl::Status Annotator::LoadModels(const std::string& model_dir) {
+  auto path = [&](const char* name) -> absl::StatusOr<std::string> {
+    if (!model_dir.empty()) return absl::StrCat(model_dir, "/", name);
+    return FindBundledModel(name);
+  };
+  QALAM_ASSIGN_OR_RETURN(std::string langid_path, path("langid.bin"));
+  QALAM_ASSIGN_OR_RETURN(langid_, text::LanguageIdentifier::Load(langid_path));
+  return absl::OkStatus();
+}
+
+text::LanguageResult DecideLanguage(const text::LanguageIdentifier& langid,
+                                    const ArticleView& article) {
+  text::LanguageResult r = langid.IdentifyArticle(article.title, article.text);
+  text::Language hint = text::Language::kUndetermined;
+  if (article.lang_hint == "ar") hint = text::Language::kArabic;
+  if (article.lang_hint == "en") hint = text::Language::kEnglish;
+  if (hint != text::Language::kUndetermined && r.lang != hint && r.confidence < 0.9) {
+    r.lang = hint;
+    r.confidence = 0.5;
+  }
+  return r;
+}
 
 void AnnotationResult::Clear() {
   id.clear();
@@ -46,6 +82,13 @@ absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptio
   result->id.assign(article.id.data(), article.id.size());
   QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.text, &scratch->analyzed));
   const text::AnalyzedText& doc = scratch->analyzed;
+  if (options.language) {
+    if (langid_ == nullptr) return status_;
+    const text::LanguageResult lang = DecideLanguage(*langid_, article);
+    result->has_language = true;
+    result->language = lang.code();
+    result->language_confidence = static_cast<float>(lang.confidence);
+  }
   if (options.sentences) {
     result->has_sentences = true;
     result->tokens = doc.word_count();

@@ -2,7 +2,7 @@
 // so that `qalam annotate`, the worker and the API produce identical results
 // by construction.
 //
-// Today it runs the text core (sentences, tokens). Language identification,
+// It runs the text core (sentences, tokens) and the language identifier;
 // topic classification, summaries and keywords plug in here as they land.
 //
 // An Annotator is immutable after construction and safe for concurrent use;
@@ -11,6 +11,7 @@
 #define QALAM_WORKERS_PIPELINE_ANNOTATOR_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "workers/pipeline/article.h"
 #include "workers/text/analyzer.h"
+#include "workers/text/langid.h"
 #include "workers/text/utf8.h"
 
 namespace qalam {
@@ -81,13 +83,31 @@ struct AnnotatorScratch {
   text::AnalyzedText analyzed;
 };
 
+struct AnnotatorConfig {
+  text::AnalyzerOptions analyzer;
+  // Folder of the model files; empty = the bundled models (see
+  // common/model_path.h for where they are looked for).
+  std::string model_dir;
+};
+
 class Annotator {
  public:
+  // Loads the models. Errors name the model file and what is wrong with it
+  // (NotFound, InvalidArgument for a wrong format, DataLoss for a damaged
+  // file).
+  static absl::StatusOr<std::unique_ptr<Annotator>> Create(const AnnotatorConfig& config);
+
+  // An annotator with the bundled models. When a model cannot be loaded,
+  // status() says why and Annotate fails with that status for any feature
+  // that needs it; prefer Create, which reports the error up front.
   explicit Annotator(text::AnalyzerOptions analyzer_options = text::AnalyzerOptions());
   Annotator(const Annotator&) = delete;
   Annotator& operator=(const Annotator&) = delete;
 
+  const absl::Status& status() const { return status_; }
   const text::Analyzer& analyzer() const { return analyzer_; }
+  // The language identifier; null when it could not be loaded.
+  const text::LanguageIdentifier* language_identifier() const { return langid_.get(); }
 
   // Annotates `article` into `*result` (replacing its contents).
   // REQUIRES: article.text is valid UTF-8 (ArticleParser or
@@ -97,8 +117,20 @@ class Annotator {
                         AnnotatorScratch* scratch, AnnotationResult* result) const;
 
  private:
+  Annotator(text::AnalyzerOptions analyzer_options, bool load_models);
+  absl::Status LoadModels(const std::string& model_dir);
+
   text::Analyzer analyzer_;
+  std::unique_ptr<text::LanguageIdentifier> langid_;
+  absl::Status status_;  // of loading the models
 };
+
+// The language of an article: the identifier's answer on title + text, or
+// the caller's hint ("ar"/"en") when the identifier is not confident
+// (confidence < 0.9) of a different answer; then the confidence reported is
+// 0.5, meaning "taken from the hint".
+text::LanguageResult DecideLanguage(const text::LanguageIdentifier& langid,
+                                    const ArticleView& article);
 
 // Appends the result line of docs/CONTRACT.md (one JSON object, no trailing
 // newline) to `*out`. Deterministic: the same result gives the same bytes.

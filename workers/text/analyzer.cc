@@ -182,55 +182,6 @@ const uchar* EmailDomainEnd(const uchar* p, const uchar* end) {
   return q;
 }
 
-// Sixteen bytes at a time (SSE2, baseline on x86-64): how many of the 8
-// two-byte sequences at p are plain Arabic letters, counted from the first.
-// Plain here: U+0621-U+063A except آ أ إ (and ة when it is folded), and
-// U+0641-U+064A except ى -- the core of the alphabet; rarer plain letters
-// (Persian پ چ ژ گ ...) are taken by the scalar loop that follows, which
-// uses the generated bitmap. The unit tests check both against the
-// normaliser for every two-byte character.
-#ifdef __SSE2__
-inline int PlainArabicPairs16(__m128i v, bool fold_teh) {
-  // Lanes as big-endian 16-bit values: lead byte high.
-  const __m128i be = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
-  const __m128i zero = _mm_setzero_si128();
-  auto in_range = [&](uint16_t lo, uint16_t span) {  // lo <= x <= lo + span
-    __m128i d = _mm_sub_epi16(be, _mm_set1_epi16(static_cast<int16_t>(lo)));
-    return _mm_cmpeq_epi16(_mm_subs_epu16(d, _mm_set1_epi16(static_cast<int16_t>(span))), zero);
-  };
-  auto eq = [&](uint16_t x) {
-    return _mm_cmpeq_epi16(be, _mm_set1_epi16(static_cast<int16_t>(x)));
-  };
-  __m128i plain = _mm_or_si128(in_range(0xD8A1, 0x19), in_range(0xD981, 0x09));
-  __m128i excluded = _mm_or_si128(_mm_or_si128(eq(0xD8A2), eq(0xD8A3)),
-                                  _mm_or_si128(eq(0xD8A5), eq(0xD989)));
-  if (fold_teh) excluded = _mm_or_si128(excluded, eq(0xD8A9));
-  plain = _mm_andnot_si128(excluded, plain);
-  const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(plain));
-  return __builtin_ctz(~mask | 0x10000u) / 2;
-}
-
-// How many of the 16 bytes at p are ASCII letters, counted from the first;
-// writes them lower-cased to w (all 16 bytes are written) and adds the
-// number of upper-case ones to *uppers.
-inline int AsciiLetters16(const uchar* p, char* w, uint32_t* uppers) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-  const __m128i d = _mm_sub_epi8(lower, _mm_set1_epi8('a'));
-  const __m128i letter =
-      _mm_cmpeq_epi8(_mm_subs_epu8(d, _mm_set1_epi8(25)), _mm_setzero_si128());
-  const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(letter));
-  const int n = __builtin_ctz(~mask | 0x10000u);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
-  // Upper case: letters whose 0x20 bit is clear.
-  const unsigned upper_mask = static_cast<unsigned>(_mm_movemask_epi8(
-      _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8(0x20)), _mm_setzero_si128())));
-  const unsigned run_uppers = upper_mask & mask & ((1u << n) - 1);
-  if (run_uppers != 0) *uppers += static_cast<uint32_t>(__builtin_popcount(run_uppers));
-  return n;
-}
-#endif
-
 // ASCII characters that end a run of letters whatever came before: all but
 // letters, digits and the apostrophe (which may join two Latin letters).
 // '.' and ',' join digits only, never letters.
@@ -245,6 +196,104 @@ struct AsciiEndsLetterRun {
   constexpr bool operator[](int c) const { return v[c]; }
 };
 constexpr AsciiEndsLetterRun kAsciiEndsLetterRun;
+
+// The same for a Latin word, which a '.' may continue (U.S., bbc.com).
+struct AsciiEndsLatinWord {
+  bool v[128];
+  constexpr AsciiEndsLatinWord() : v() {
+    for (int c = 0; c < 128; ++c) v[c] = kAsciiEndsLetterRun[c] && c != '.';
+  }
+  constexpr bool operator[](int c) const { return v[c]; }
+};
+constexpr AsciiEndsLatinWord kAsciiEndsLatinWord;
+
+// Sixteen bytes at a time (SSE2, baseline on x86-64): how many of the 8
+// two-byte sequences in `v` are common Arabic letters, counted from the
+// first, and (in `*folded`) those bytes normalised. Common here: U+0621-
+// U+063A, U+0641-U+064A and ٱ, of which آ أ إ ٱ fold to ا, ى to ي (and ة to
+// ه when asked) -- all in place, two bytes to two bytes. Rarer letters
+// (Persian پ چ ژ گ ...) are taken by the scalar loop that follows, which
+// uses the generated bitmap; diacritics and tatweel, which fold to nothing,
+// by the general step. The unit tests check this against the normaliser for
+// every two-byte character.
+#ifdef __SSE2__
+inline int CommonArabicRun16(__m128i v, bool fold_teh, __m128i* folded) {
+  // Lanes as big-endian 16-bit values (lead byte high) for comparing.
+  const __m128i be = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
+  const __m128i zero = _mm_setzero_si128();
+  auto in_range = [&](uint16_t lo, uint16_t span) {  // lo <= x <= lo + span
+    __m128i d = _mm_sub_epi16(be, _mm_set1_epi16(static_cast<int16_t>(lo)));
+    return _mm_cmpeq_epi16(_mm_subs_epu16(d, _mm_set1_epi16(static_cast<int16_t>(span))), zero);
+  };
+  auto eq = [&](uint16_t x) {
+    return _mm_cmpeq_epi16(be, _mm_set1_epi16(static_cast<int16_t>(x)));
+  };
+  auto lane = [](unsigned char lead, unsigned char cont) {  // memory order
+    return _mm_set1_epi16(static_cast<int16_t>(static_cast<uint16_t>(cont << 8 | lead)));
+  };
+  const __m128i wasla = eq(0xD9B1);
+  const __m128i ok = _mm_or_si128(_mm_or_si128(in_range(0xD8A1, 0x19), in_range(0xD981, 0x09)),
+                                  wasla);
+  const __m128i to_alef = _mm_or_si128(_mm_or_si128(eq(0xD8A2), eq(0xD8A3)),
+                                       _mm_or_si128(eq(0xD8A5), wasla));
+  const __m128i to_yeh = eq(0xD989);
+  __m128i f = _mm_or_si128(_mm_andnot_si128(to_alef, v), _mm_and_si128(to_alef, lane(0xD8, 0xA7)));
+  f = _mm_or_si128(_mm_andnot_si128(to_yeh, f), _mm_and_si128(to_yeh, lane(0xD9, 0x8A)));
+  if (fold_teh) {
+    const __m128i to_heh = eq(0xD8A9);
+    f = _mm_or_si128(_mm_andnot_si128(to_heh, f), _mm_and_si128(to_heh, lane(0xD9, 0x87)));
+  }
+  *folded = f;
+  const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(ok));
+  return __builtin_ctz(~mask | 0x10000u) / 2;
+}
+
+// True when the character at p (with at least two readable bytes) always
+// ends an Arabic word: ASCII other than letters, digits and the apostrophe,
+// and the Arabic comma, semicolon and question mark.
+inline bool EndsArabicWord(const uchar* p) {
+  if (p[0] < 0x80) return kAsciiEndsLetterRun[p[0]];
+  return p[0] == 0xD8 && (p[1] == 0x8C || p[1] == 0x9B || p[1] == 0x9F);
+}
+
+// How many of the 16 bytes at p are ASCII letters, counted from the first;
+// writes them lower-cased to w (all 16 bytes are written), returns the
+// lower-cased vector in *lower_out, and adds the number of upper-case letters
+// of the run to *uppers.
+inline int AsciiLetters16(const uchar* p, char* w, uint32_t* uppers, __m128i* lower_out) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  const __m128i d = _mm_sub_epi8(lower, _mm_set1_epi8('a'));
+  const __m128i letter =
+      _mm_cmpeq_epi8(_mm_subs_epu8(d, _mm_set1_epi8(25)), _mm_setzero_si128());
+  const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(letter));
+  const int n = __builtin_ctz(~mask | 0x10000u);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
+  *lower_out = lower;
+  // Upper case: letters whose 0x20 bit is clear.
+  const unsigned upper_mask = static_cast<unsigned>(_mm_movemask_epi8(
+      _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8(0x20)), _mm_setzero_si128())));
+  const unsigned run_uppers = upper_mask & mask & ((1u << n) - 1);
+  if (run_uppers != 0) *uppers += static_cast<uint32_t>(__builtin_popcount(run_uppers));
+  return n;
+}
+
+#if defined(__x86_64__)
+// The low `bytes` (0..16) bytes of a vector as a 128-bit integer.
+inline unsigned __int128 LowBytes(__m128i v, uint32_t bytes) {
+  const unsigned __int128 all =
+      static_cast<unsigned __int128>(
+          static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v))))
+          << 64 |
+      static_cast<uint64_t>(_mm_cvtsi128_si64(v));
+  return bytes >= 16 ? all : all & ((static_cast<unsigned __int128>(1) << (8 * bytes)) - 1);
+}
+
+inline uint64_t HashOf(unsigned __int128 x, uint32_t len) {
+  return Hash64Short(static_cast<uint64_t>(x), static_cast<uint64_t>(x >> 64), len);
+}
+#endif
+#endif
 
 inline uint16_t PunctFlags(uint16_t cf) {
   uint16_t f = 0;
@@ -391,7 +440,87 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
   };
 
   while (p < end) {
-    uchar b0 = *p;
+    const uchar b0 = *p;
+#if defined(__SSE2__) && defined(__x86_64__)
+    // Fast paths first, before any decoding: the commonest token of all is
+    // a short Arabic word of common letters followed by a space or
+    // punctuation. One 16-byte load classifies and normalises it, and its
+    // hash comes from that register. (Words starting with h, w or f go the
+    // general way, which looks for URLs first.)
+    if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
+      __m128i v;
+      const int n =
+          CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), teh, &v);
+      const uchar* q = p + 2 * n;
+      if (n > 0 && n < 8 && EndsArabicWord(q)) {
+        Token t = start_token(p, TokenKind::kWord);
+        t.flags |= kTokArabic;
+        char* w = arena.Reserve(kRoom);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v);
+        arena.Commit(w + 2 * n);
+        t.end = static_cast<uint32_t>(q - base);
+        t.norm_len = static_cast<uint32_t>(2 * n);
+        const unsigned __int128 word = LowBytes(v, t.norm_len);
+        t.norm_hash = HashOf(word, t.norm_len);
+        StemSpan st{0, t.norm_len};
+        // The stemmer reads the letters back from the arena: whole-word
+        // loads from the 16-byte store just made forward cheaply, and are
+        // cheaper than extracting letters from a 128-bit register.
+        if (options_.stems) {
+          st = internal::StemArabicWord(
+              internal::MemLetters{reinterpret_cast<const unsigned char*>(w)}, n);
+        }
+        t.stem_skip = static_cast<uint8_t>(st.skip);
+        t.stem_len = st.len;
+        t.stem_hash = Hash64Padded(w + st.skip, st.len);  // kRoom bytes follow
+        if (IsStopWordHash(t.norm_hash)) t.flags |= kTokStop;
+        ++out->word_count_;
+        script_letters[kScriptArabic] += static_cast<uint32_t>(n);
+        push(t);
+        p = q;
+        // Take the usual single space here rather than in another trip
+        // round the outer loop (whose dispatch would mispredict).
+        if (*p == ' ') {
+          pending |= kTokSpaceBefore;
+          ++p;
+        }
+        continue;
+      }
+    }
+    // The same for a short English word of ASCII letters.
+    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - p >= 17 &&
+        !((b0 | 0x20) == 'h' || (b0 | 0x20) == 'w' || (b0 | 0x20) == 'f')) {
+      char* w = arena.Reserve(kRoom);
+      uint32_t uppers = 0;
+      __m128i lower;
+      const int n = AsciiLetters16(p, w, &uppers, &lower);
+      const uchar* q = p + n;
+      if (n < 16 && *q < 0x80 && kAsciiEndsLatinWord[*q]) {
+        Token t = start_token(p, TokenKind::kWord);
+        arena.Commit(w + n);
+        t.flags |= kTokLatin;
+        if (b0 < 'a') t.flags |= kTokUpper;
+        if (n >= 2 && uppers == static_cast<uint32_t>(n)) t.flags |= kTokAllUpper;
+        t.end = static_cast<uint32_t>(q - base);
+        t.norm_len = static_cast<uint32_t>(n);
+        t.norm_hash = HashOf(LowBytes(lower, t.norm_len), t.norm_len);
+        StemSpan st{0, t.norm_len};
+        if (options_.stems) st = StemEnglishLetters(absl::string_view(w, t.norm_len));
+        t.stem_len = st.len;  // a prefix: stem_skip stays 0
+        t.stem_hash = HashOf(LowBytes(lower, st.len), st.len);
+        if (IsStopWordHash(t.norm_hash)) t.flags |= kTokStop;
+        ++out->word_count_;
+        script_letters[kScriptLatin] += static_cast<uint32_t>(n);
+        push(t);
+        p = q;
+        if (*p == ' ') {  // q < end: see above
+          pending |= kTokSpaceBefore;
+          ++p;
+        }
+        continue;
+      }
+    }
+#endif
     int len;
     uint32_t cp = b0 < 0x80 ? (len = 1, b0) : DecodeAt(p, end, &len);
     const CharInfo& ci = GetCharInfo(cp);
@@ -430,48 +559,6 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           continue;
         }
       }
-#if defined(__SSE2__) && defined(__x86_64__)
-      // The commonest token of all: a short Arabic word of plain letters
-      // followed by a space or punctuation. One 16-byte load classifies it,
-      // and its hash, stem and stem hash are computed from that register,
-      // without reading back the normalised form just written.
-      if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        const int n = PlainArabicPairs16(v, teh);
-        const uchar* q = p + 2 * n;
-        if (n > 0 && n < 8 && kAsciiEndsLetterRun[*q & 0x7F] && *q < 0x80) {
-          Token t = start_token(p, TokenKind::kWord);
-          t.flags |= kTokArabic;
-          char* w = arena.Reserve(kRoom);
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v);
-          arena.Commit(w + 2 * n);
-          t.end = static_cast<uint32_t>(q - base);
-          t.norm_len = static_cast<uint32_t>(2 * n);
-          const unsigned __int128 all =
-              static_cast<unsigned __int128>(static_cast<uint64_t>(
-                  _mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v))))
-                  << 64 |
-              static_cast<uint64_t>(_mm_cvtsi128_si64(v));
-          const unsigned __int128 word = all & ((static_cast<unsigned __int128>(1) << (16 * n)) - 1);
-          t.norm_hash = Hash64Short(static_cast<uint64_t>(word), static_cast<uint64_t>(word >> 64),
-                                    t.norm_len);
-          StemSpan st{0, t.norm_len};
-          if (options_.stems) st = internal::StemArabicWord(internal::RegLetters{word}, n);
-          const unsigned __int128 stem =
-              (word >> (8 * st.skip)) & ((static_cast<unsigned __int128>(1) << (8 * st.len)) - 1);
-          t.stem_skip = static_cast<uint8_t>(st.skip);
-          t.stem_len = st.len;
-          t.stem_hash = Hash64Short(static_cast<uint64_t>(stem), static_cast<uint64_t>(stem >> 64),
-                                    st.len);
-          if (IsStopWordHash(t.norm_hash)) t.flags |= kTokStop;
-          ++out->word_count_;
-          script_letters[kScriptArabic] += static_cast<uint32_t>(n);
-          push(t);
-          p = q;
-          continue;
-        }
-      }
-#endif
       Token t = start_token(p, TokenKind::kWord);
       const uchar* q = p;
       uint32_t letters = 0, uppers = 0;
@@ -489,15 +576,15 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
       // need no decoding or table lookup and make up most of news text; the
       // fast runs take them, the general step takes the rest.
       for (;;) {
-        if (arabic_only) {
+        if (arabic_only && q < end && *q >= 0xC0) {
           const uchar* run = q;
 #ifdef __SSE2__
           // w <= w_limit leaves kRoom >= 16 bytes for the 16-byte store.
           while (end - q >= 16 && w <= w_limit) {
-            const int n =
-                PlainArabicPairs16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), teh);
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(w),
-                             _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+            __m128i folded;
+            const int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)),
+                                            teh, &folded);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(w), folded);
             w += 2 * n;
             q += 2 * n;
             if (n < 8) break;
@@ -506,7 +593,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           // The usual end of an Arabic word: an ASCII space or punctuation
           // mark, which can never continue it. Leave without the slower
           // checks below (they sit on the critical path of every word).
-          if (q != run && q < end && *q < 0x80 && kAsciiEndsLetterRun[*q]) {
+          if (q != run && end - q >= 2 && EndsArabicWord(q)) {
             if (letters == 0) {
               first_script = kScriptArabic;
               t.flags |= kTokArabic;
@@ -545,7 +632,8 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           const uchar* run = q;
 #ifdef __SSE2__
           while (end - q >= 16 && w <= w_limit) {
-            const int n = AsciiLetters16(q, w, &uppers);
+            __m128i lower;
+            const int n = AsciiLetters16(q, w, &uppers, &lower);
             w += n;
             q += n;
             if (n < 16) break;
@@ -588,10 +676,12 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         const CharInfo& wi = GetCharInfo(wc);
         const uint16_t wf = wi.flags;
         if (wf & (kCharLetter | kCharDigit | kCharMark | kCharIgnorable)) {
-          // Arabic-script characters fold to two-byte letters, or to nothing
-          // (diacritics, tatweel, ZWNJ); digits fold to ASCII.
-          arabic_only &= !(wf & kCharDigit) &&
-                         (wi.script == kScriptArabic || ((wf & kCharFolds) && wi.fold_len == 0));
+          // The stemmer's fast entry wants letters of U+0620-U+06FF only
+          // (two bytes each once normalised); diacritics, tatweel and ZWNJ
+          // fold to nothing. Anything else (digits, marks that stay, other
+          // Arabic blocks) sends the word to the checked stemmer.
+          arabic_only &= ((wf & kCharLetter) && wc >= 0x0620 && wc <= 0x06FF) ||
+                         ((wf & kCharFolds) && wi.fold_len == 0);
           if (wf & kCharLetter) {
             if (letters == 0) {
               first_script = wi.script;

@@ -50,16 +50,6 @@ struct MemLetters {
   }
 };
 
-// Up to eight letters in a 128-bit register (byte i of the UTF-8 at bits
-// 8i), as the analyser's SIMD fast path has them.
-struct RegLetters {
-  unsigned __int128 v;
-  uint16_t At(size_t i) const {
-    return __builtin_bswap16(static_cast<uint16_t>(v >> (16 * i)));
-  }
-  uint32_t At2(size_t i) const { return Pair(At(i), At(i + 1)); }
-};
-
 // Light10 (see stemmer.h) on `letters` normalised Arabic letters.
 template <typename Letters>
 inline StemSpan StemArabicWord(const Letters& w, size_t letters) {

@@ -46,6 +46,9 @@ StemSpan StemArabicLetters(absl::string_view norm);
 // letters are returned whole.
 StemSpan StemEnglish(absl::string_view norm);
 
+// Like StemEnglish, for a word known to consist of a-z and ' only.
+StemSpan StemEnglishLetters(absl::string_view norm);
+
 }  // namespace text
 }  // namespace qalam
 

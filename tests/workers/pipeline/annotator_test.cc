@@ -15,10 +15,42 @@ TEST(Annotator, ProducesTheContractResultLine) {
   ArticleView a;
   a.id = "x\"1";
   a.text = "قطر. Doha!";
-  ASSERT_TRUE(annotator.Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+  AnnotateOptions o;
+  o.language = false;
+  ASSERT_TRUE(annotator.Annotate(a, o, &scratch, &result).ok());
   std::string line;
   AppendResultJson(result, &line);
   EXPECT_EQ(line, R"({"id":"x\"1","sentences":[[0,7],[8,13]],"tokens":2})");
+}
+
+TEST(Annotator, IdentifiesTheLanguageAndHonoursAConfidentAnswerOverTheHint) {
+  auto annotator = Annotator::Create(AnnotatorConfig());
+  ASSERT_TRUE(annotator.ok()) << annotator.status();
+  AnnotatorScratch scratch;
+  AnnotationResult result;
+  ArticleView a;
+  a.id = "x";
+  // From the ANT corpus (BBC Arabic, Apache-2.0).
+  a.text = "ضرب زلزال قوي جزيرة سياحية في إندونيسيا، وهو ما أسفر عن مقتل 14 شخصا على الأقل.";
+  ASSERT_TRUE((*annotator)->Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+  EXPECT_TRUE(result.has_language);
+  EXPECT_EQ(result.language, "ar");
+  EXPECT_GT(result.language_confidence, 0.9f);
+  a.lang_hint = "en";  // a wrong hint does not override a confident answer
+  ASSERT_TRUE((*annotator)->Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+  EXPECT_EQ(result.language, "ar");
+  a.text = "ok";  // too little to tell: the hint wins
+  ASSERT_TRUE((*annotator)->Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+  EXPECT_EQ(result.language, "en");
+  EXPECT_FLOAT_EQ(result.language_confidence, 0.5f);
+}
+
+TEST(Annotator, CreateReportsAMissingModel) {
+  AnnotatorConfig config;
+  config.model_dir = "/nonexistent-model-dir";
+  auto annotator = Annotator::Create(config);
+  ASSERT_FALSE(annotator.ok());
+  EXPECT_THAT(std::string(annotator.status().message()), ::testing::HasSubstr("langid.bin"));
 }
 
 TEST(Annotator, OffsetsInCodePointsAndUtf16) {

@@ -1,4 +1,5 @@
 // Tokens from the Analyzer: kinds, spans, normalised forms, flags.
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -6,6 +7,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "workers/text/analyzer.h"
+#include "workers/text/stemmer.h"
+#include "workers/text/utf8.h"
+#include "common/hash.h"
 
 namespace qalam {
 namespace text {
@@ -177,6 +181,94 @@ TEST(Tokenizer, ReusedScratchGivesTheSameTokens) {
   ASSERT_TRUE(a.Analyze("قطر.", &doc).ok());
   ASSERT_EQ(doc.tokens().size(), 2u);
   EXPECT_EQ(doc.norm(doc.tokens()[0]), "قطر");
+}
+
+}  // namespace
+}  // namespace text
+}  // namespace qalam
+
+namespace qalam {
+namespace text {
+namespace {
+
+// The analyser normalises words on several paths (SIMD runs, a scalar
+// bitmap run, the general step, spans for URLs); whatever the path, a
+// token's normalised form must be what the Normalizer gives for its
+// surface, and its hashes and stem must match.
+void ExpectTokensConsistent(const Analyzer& a, absl::string_view text) {
+  AnalyzedText doc;
+  ASSERT_TRUE(a.Analyze(text, &doc).ok());
+  std::string expect;
+  for (const Token& t : doc.tokens()) {
+    if (!IsWordLike(t.kind)) continue;
+    expect.clear();
+    a.normalizer().Normalize(doc.surface(t), &expect);
+    ASSERT_EQ(doc.norm(t), expect) << "surface: " << doc.surface(t);
+    ASSERT_EQ(t.norm_hash, Hash64(doc.norm(t))) << doc.surface(t);
+    ASSERT_EQ(t.stem_hash, Hash64(doc.stem(t))) << doc.surface(t);
+    ASSERT_LE(t.stem_skip + t.stem_len, t.norm_len);
+    if (t.kind == TokenKind::kWord && t.is(kTokArabic)) {
+      StemSpan s = StemArabic(doc.norm(t));
+      ASSERT_EQ(doc.stem(t), doc.norm(t).substr(s.skip, s.len)) << doc.surface(t);
+    }
+  }
+}
+
+TEST(Tokenizer, EveryPathNormalisesLikeTheNormalizer) {
+  for (bool teh : {false, true}) {
+    AnalyzerOptions o;
+    o.normalizer.fold_teh_marbuta = teh;
+    Analyzer a(o);
+    // Every two-byte character, in words of 1 to 20 copies, between Arabic
+    // words and before each kind of terminator, so that every fast path is
+    // taken with it.
+    for (uint32_t cp = 0x80; cp < 0x800; ++cp) {
+      std::string ch;
+      AppendUtf8(cp, &ch);
+      std::string text = "كتب ";
+      for (int n = 1; n <= 20; n += 3) {
+        for (int i = 0; i < n; ++i) text += ch;
+        text += (n % 2) ? " " : "، ";
+        text += "ال";
+        for (int i = 0; i < n; ++i) text += ch;
+        text += "ون. قال";
+        text += ch;
+        text += "\n";
+      }
+      text += std::string(20, ' ');
+      ExpectTokensConsistent(a, text);
+    }
+  }
+}
+
+TEST(Tokenizer, EnglishWordsOfEveryShapeNormaliseLikeTheNormalizer) {
+  Analyzer a;
+  std::string text;
+  const char* words[] = {"The", "RUNNING", "classes", "ponies", "Obama's", "don't", "U.S.",
+                         "e.g.", "bbc.com", "COVID-19", "G7", "talked", "quickly", "a", "I",
+                         "internationalisation", "abcdefghijklmnop", "abcdefghijklmnopq",
+                         "Reuters", "café", "naïve", "x"};
+  for (int rep = 0; rep < 3; ++rep) {
+    for (const char* w : words) {
+      for (const char* sep : {" ", ", ", ". ", "\n", "; ", "(", ") ", "'", "-", "@x.org "}) {
+        text += w;
+        text += sep;
+      }
+    }
+  }
+  ExpectTokensConsistent(a, text);
+}
+
+TEST(Tokenizer, RealNewsNormalisesLikeTheNormalizer) {
+  std::ifstream in(std::string(QALAM_SOURCE_DIR) + "/examples/sample.jsonl");
+  std::string line;
+  Analyzer a;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ExpectTokensConsistent(a, line);  // JSON escapes and all: any text will do
+    ++n;
+  }
+  EXPECT_GT(n, 100);
 }
 
 }  // namespace

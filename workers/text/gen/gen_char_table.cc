@@ -307,7 +307,7 @@ int main(int argc, char** argv) {
       const CharInfo& ci = all[c];
       bool plain = (ci.flags & qalam::text::kCharLetter) &&
                    !(ci.flags & qalam::text::kCharFolds) &&
-                   ci.script == qalam::text::kScriptArabic &&
+                   c >= 0x0620 && c <= 0x06FF &&  // what the stemmer takes
                    !(variant == 1 && (ci.flags & qalam::text::kCharTehMarbuta));
       if (!plain) continue;
       uint32_t pair = ((0xC0 | (c >> 6)) << 8) | (0x80 | (c & 0x3F));
