@@ -527,6 +527,7 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
           absl::StatusCodeToString(status.code()), ": ", status.message()));
       QALAM_LOG(WARNING) << "record " << r.seq() << " is a poison article: "
                          << err->message();
+      task->shard->poisoned.push_back(task->begin);
       Resolve(task.get(), task->begin, std::move(r));
       return;
     }
@@ -552,6 +553,7 @@ void Dispatcher::Submit(std::shared_ptr<DispatchShard> shard) {
     const int n = shard->request.records_size();
     shard->results.clear();
     shard->results.resize(static_cast<size_t>(n));
+    shard->poisoned.clear();
     if (stopping_) {
       done.emplace_back(shard, absl::CancelledError("the dispatcher is shutting down"));
     } else if (n == 0) {

@@ -83,6 +83,9 @@ struct DispatchShard {
   // Filled by the dispatcher: results[i] is the outcome of
   // request.records(i) (result_json or error; stats when asked for).
   std::vector<v1::RecordResult> results;
+  // Indices of the records isolated as poison articles (their results hold
+  // the dispatcher's error, which cannot name the article).
+  std::vector<int> poisoned;
   // Called once, when every record has an outcome, or with a non-OK status
   // when the dispatcher gives up on the shard (shut down, or no worker for
   // no_worker_timeout). May run on any dispatcher or gRPC thread.

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -219,7 +220,9 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher,
               if (err.ok()) err = absl::UnknownError(r.error().message());
               if (!r.error().id().empty()) {
                 id = r.error().id();
-              } else if (id.empty()) {
+              } else if (id.empty() &&
+                         std::find(sh->dispatch->poisoned.begin(), sh->dispatch->poisoned.end(),
+                                   item.request_index) != sh->dispatch->poisoned.end()) {
                 // A record the workers could not answer for (a poison
                 // article): read its id here, off the hot path, so the error
                 // line names it.

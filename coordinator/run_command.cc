@@ -85,6 +85,7 @@ int RunCommand(int argc, char** argv) {
   bool quiet = false;
   std::string slice;
   std::string worker_binary;
+  std::string model_dir;
   std::vector<std::string> worker_args;
   int64_t shard_records = 1000;
   int64_t shard_bytes = 1 << 20;
@@ -114,6 +115,8 @@ int RunCommand(int argc, char** argv) {
                "i/N");
   flags.Bool("quiet", &quiet, "no progress on stderr");
   RegisterAnnotateFlags(&flags, &af);
+  flags.String("model-dir", &model_dir,
+               "folder of the model files, passed to the local workers (default: bundled)", "DIR");
   flags.String("worker-binary", &worker_binary,
                "local worker executable (default: qalam-worker beside qalam)", "PATH");
   flags.StringList("worker-arg", &worker_args, "extra argument for local workers (repeatable)",
@@ -168,6 +171,7 @@ int RunCommand(int argc, char** argv) {
     lopts.binary = worker_binary.empty() ? DefaultWorkerBinary() : worker_binary;
     lopts.count = static_cast<int>(workers);
     lopts.extra_args = worker_args;
+    if (!model_dir.empty()) lopts.extra_args.push_back("--model-dir=" + model_dir);
     absl::StatusOr<std::unique_ptr<LocalWorkers>> lw = LocalWorkers::Start(lopts);
     if (!lw.ok()) {
       std::fprintf(stderr, "qalam run: %s\n", std::string(lw.status().message()).c_str());

@@ -447,7 +447,10 @@ def main():
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        shutil.rmtree(TMP, ignore_errors=True)
+        if os.environ.get("QALAM_KEEP_TMP") is None:
+            shutil.rmtree(TMP, ignore_errors=True)
+        else:
+            print("kept " + TMP)
 
 
 if __name__ == "__main__":

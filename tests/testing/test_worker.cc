@@ -123,7 +123,8 @@ bool Holds(const v1::BatchRequest& req, const std::string& marker) {
 
 class TestWorkerService final : public v1::Worker::CallbackService {
  public:
-  TestWorkerService(const Knobs& knobs, int threads) : knobs_(knobs) {
+  TestWorkerService(const Knobs& knobs, int threads, std::unique_ptr<Annotator> annotator)
+      : knobs_(knobs), annotator_(std::move(annotator)) {
     if (!knobs_.seq_log.empty()) {
       log_fd_ = ::open(knobs_.seq_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     }
@@ -191,7 +192,7 @@ class TestWorkerService final : public v1::Worker::CallbackService {
         continue;
       }
       if (knobs_.slow_ms > 0) absl::SleepFor(absl::Milliseconds(knobs_.slow_ms));
-      ProcessBatchLocally(annotator_, *job.req, job.resp);
+      ProcessBatchLocally(*annotator_, *job.req, job.resp);
       if (log_fd_ >= 0) {
         std::string lines;
         for (const v1::Record& r : job.req->records()) absl::StrAppend(&lines, r.seq(), "\n");
@@ -202,7 +203,7 @@ class TestWorkerService final : public v1::Worker::CallbackService {
   }
 
   const Knobs knobs_;
-  Annotator annotator_;
+  std::unique_ptr<Annotator> annotator_;
   std::atomic<int64_t> batches_{0};
   int log_fd_ = -1;
   absl::Mutex mu_;
@@ -223,11 +224,13 @@ void OnSignal(int) {
 int TestWorkerMain(int argc, char** argv) {
   Knobs knobs;
   std::string listen;
+  std::string model_dir;
   int64_t threads = 1;
   FlagSet flags("qalam-test-worker --listen ADDR [KNOBS]",
                 "A qalam.v1.Worker for tests, with knobs to crash, hang, fail or be slow.");
   flags.String("listen", &listen, "address: host:port (port 0 picks one) or unix:/path", "ADDR");
   flags.Int("threads", &threads, "batches processed at once");
+  flags.String("model-dir", &model_dir, "folder of the model files (default: bundled)", "DIR");
   flags.Int("crash-after", &knobs.crash_after, "exit abruptly at the N-th batch");
   flags.Int("hang-after", &knobs.hang_after, "hang from the N-th batch on");
   flags.Int("error-after", &knobs.error_after, "fail every batch from the N-th on");
@@ -254,8 +257,16 @@ int TestWorkerMain(int argc, char** argv) {
   ::signal(SIGINT, OnSignal);
   ::signal(SIGPIPE, SIG_IGN);
 
+  AnnotatorConfig config;
+  config.model_dir = model_dir;
+  absl::StatusOr<std::unique_ptr<Annotator>> annotator = Annotator::Create(config);
+  if (!annotator.ok()) {
+    std::fprintf(stderr, "qalam-test-worker: %s\n", annotator.status().ToString().c_str());
+    return 1;
+  }
   grpc::EnableDefaultHealthCheckService(true);
-  auto service = std::make_unique<TestWorkerService>(knobs, static_cast<int>(threads));
+  auto service = std::make_unique<TestWorkerService>(knobs, static_cast<int>(threads),
+                                                     std::move(annotator).value());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
