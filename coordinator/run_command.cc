@@ -1,5 +1,6 @@
 // qalam run: the pipeline from the command line; qalam merge: combines the
 // part folders of a sliced job.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -213,6 +214,17 @@ int RunCommand(int argc, char** argv) {
     return 1;
   }
   if (!quiet) {
+    // CPU of this process (the coordinator) and of the local workers (reaped
+    // children), so that the pipeline's overhead can be read off any run.
+    rusage self{}, children{};
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &children);
+    auto secs = [](const rusage& r) {
+      return r.ru_utime.tv_sec + r.ru_stime.tv_sec +
+             (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+    };
+    std::fprintf(stderr, "qalam run: CPU: coordinator %.2f s, local workers %.2f s\n", secs(self),
+                 secs(children));
     std::fprintf(stderr,
                  "qalam run: %llu articles: %llu processed, %llu failed (%.1f s, %.0f articles/s"
                  "%s%s)\n"
