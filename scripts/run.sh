@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Quick start: installs what is missing, builds if needed, and annotates the
-# bundled sample corpus (or the inputs given) with qalam.
+# Quick start: installs what is missing, builds if needed, and runs the
+# pipeline (`qalam run`: a coordinator and local qalam workers over gRPC) on
+# the bundled sample corpus, or on the inputs given.
 #
 #   scripts/run.sh                 # examples/sample.jsonl
-#   scripts/run.sh my.jsonl.gz ... # your inputs
+#   scripts/run.sh my.jsonl.gz ... # your inputs (also .jsonl.zst, .txt folders)
 #
-# Writes the result lines to out/annotate.jsonl (QALAM_OUT to change) and
-# error lines, if any, to out/annotate.errors.jsonl.
+# Writes out/results.jsonl (one line per article, in input order),
+# out/errors.jsonl (records that could not be processed) and out/report.json
+# (counts, languages, labels, keywords, lengths, duplicates, speed).
+# QALAM_OUT changes the folder; extra flags go in QALAM_RUN_FLAGS (e.g.
+# "--workers 4" or "--connect dns:///qalam-workers:7070").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -14,12 +18,16 @@ scripts/deps.sh
 scripts/build.sh >/dev/null
 BUILD_DIR="${QALAM_BUILD_DIR:-build}"
 OUT="${QALAM_OUT:-out}"
-mkdir -p "$OUT"
 if [ $# -eq 0 ]; then
   set -- "$ROOT/examples/sample.jsonl"
 fi
-"$BUILD_DIR/coordinator/qalam" annotate "$@" -o "$OUT/annotate.jsonl" \
-  --errors "$OUT/annotate.errors.jsonl"
-n=$(wc -l < "$OUT/annotate.jsonl")
-e=$(wc -l < "$OUT/annotate.errors.jsonl")
-echo "qalam: $n result lines in $OUT/annotate.jsonl, $e error lines in $OUT/annotate.errors.jsonl"
+WORKER_FLAGS=()
+if [ ! -x "$BUILD_DIR/workers/qalam-worker" ] && [ -x "$BUILD_DIR/tests/testing/qalam-test-worker" ]; then
+  # Until qalam-worker is built, the test worker (same annotator) stands in.
+  WORKER_FLAGS=(--worker-binary "$BUILD_DIR/tests/testing/qalam-test-worker")
+fi
+# shellcheck disable=SC2086
+"$BUILD_DIR/coordinator/qalam" run "$@" -o "$OUT" "${WORKER_FLAGS[@]}" ${QALAM_RUN_FLAGS:-}
+n=$(wc -l < "$OUT/results.jsonl")
+e=$(wc -l < "$OUT/errors.jsonl")
+echo "qalam: $n results in $OUT/results.jsonl, $e errors in $OUT/errors.jsonl, report in $OUT/report.json"
