@@ -165,9 +165,10 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(DispatcherOptions
   }
   if (options.max_in_flight_per_worker < 1) options.max_in_flight_per_worker = 1;
   std::unique_ptr<Dispatcher> d(new Dispatcher(std::move(options)));
+  const Resolution resolution = ResolveAll(d->options_.targets);
   {
     absl::MutexLock l(&d->mu_);
-    d->ResolveTargets(/*initial=*/true);
+    d->ApplyResolution(resolution, /*initial=*/true);
     if (d->endpoints_.empty()) {
       return absl::UnavailableError("no worker address could be resolved from the targets");
     }
@@ -226,27 +227,32 @@ void Dispatcher::AddEndpoint(const std::string& address, const std::string& orig
   endpoints_.push_back(std::move(ep));
 }
 
-void Dispatcher::ResolveTargets(bool initial) {
-  // getaddrinfo may block; it runs under the lock only on the dispatcher
-  // thread, whose only other duty is scheduling, so nothing waits on it
-  // but new assignments (calls in flight complete without the lock held
-  // for long... they do take it; resolution is rare and fast on a cluster).
-  for (const std::string& t : options_.targets) {
+Dispatcher::Resolution Dispatcher::ResolveAll(const std::vector<std::string>& targets) {
+  Resolution out;
+  for (const std::string& t : targets) {
     std::string host, port;
-    if (!ParseDnsTarget(t, &host, &port)) {
-      if (initial) AddEndpoint(t, t);
-      continue;
+    if (ParseDnsTarget(t, &host, &port)) out.emplace_back(t, ResolveHost(host, port));
+  }
+  return out;
+}
+
+void Dispatcher::ApplyResolution(const Resolution& resolution, bool initial) {
+  if (initial) {
+    for (const std::string& t : options_.targets) {
+      std::string host, port;
+      if (!ParseDnsTarget(t, &host, &port)) AddEndpoint(t, t);
     }
-    absl::StatusOr<std::vector<std::string>> addrs = ResolveHost(host, port);
+  }
+  for (const auto& [target, addrs] : resolution) {
     if (!addrs.ok()) {
       QALAM_LOG(WARNING) << addrs.status().message() << "; keeping the workers known so far";
       continue;
     }
-    for (const std::string& a : *addrs) AddEndpoint(a, t);
+    for (const std::string& a : *addrs) AddEndpoint(a, target);
     for (auto& ep : endpoints_) {
-      if (ep->origin != t || ep->removed) continue;
+      if (ep->origin != target || ep->removed) continue;
       if (std::find(addrs->begin(), addrs->end(), ep->address) == addrs->end()) {
-        QALAM_LOG(INFO) << "worker " << ep->address << " is no longer listed by " << t;
+        QALAM_LOG(INFO) << "worker " << ep->address << " is no longer listed by " << target;
         ep->removed = true;
       }
     }
@@ -601,8 +607,13 @@ void Dispatcher::Loop() {
         }
       } else {
         if (now >= next_resolve_) {
-          ResolveTargets(/*initial=*/false);
+          // getaddrinfo may block: resolve without the lock, then apply.
           next_resolve_ = now + options_.resolve_interval;
+          mu_.Unlock();
+          const Resolution resolution = ResolveAll(options_.targets);
+          mu_.Lock();
+          ApplyResolution(resolution, /*initial=*/false);
+          now = absl::Now();
         }
         if (now >= next_health_) {
           StartHealthChecks();

@@ -137,7 +137,14 @@ class Dispatcher {
   explicit Dispatcher(DispatcherOptions options);
 
   void Loop();  // the dispatcher thread
-  void ResolveTargets(bool initial) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The addresses of each dns: target (may block; call without the lock),
+  // then their application to endpoints_ (new ones added, missing ones
+  // drained).
+  using Resolution =
+      std::vector<std::pair<std::string, absl::StatusOr<std::vector<std::string>>>>;
+  static Resolution ResolveAll(const std::vector<std::string>& targets);
+  void ApplyResolution(const Resolution& resolution, bool initial)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddEndpoint(const std::string& address, const std::string& origin)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartHealthChecks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -424,6 +424,23 @@ def test_slices():
         fail("slice sizes %r" % sizes)
 
 
+def test_dns():
+    """--connect dns:///name:port: every address the name resolves to is a
+    worker (localhost: 127.0.0.1, and ::1 where it is listed, which nobody
+    serves here and so fails its health check and gets no work)."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 600)
+    annotate([corpus], os.path.join(TMP, "want.jsonl"))
+    log = os.path.join(TMP, "w.seqs")
+    w = spawn([WORKER, "--listen", "127.0.0.1:0", "--seq-log", log], stdout=subprocess.PIPE)
+    port = int(w.stdout.readline().split()[-1])
+    out = os.path.join(TMP, "out")
+    run([corpus], out, args=["--connect", "dns:///localhost:%d" % port, "--shard-records", "50"])
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "dns target")
+    if len(set(lines(log))) != 600:
+        fail("the worker found through DNS did not do the work")
+
+
 def test_no_workers():
     """No worker reachable: a clear message and a non-zero exit."""
     corpus = os.path.join(TMP, "c.jsonl")
