@@ -1,0 +1,171 @@
+// The output folder's commit protocol, the report and slices, on real files.
+#include "coordinator/output_store.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "coordinator/job.h"
+#include "coordinator/report.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "workers/pipeline/annotator.h"
+#include "workers/pipeline/fingerprint.h"
+
+namespace qalam {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+class OutputStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/qos-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string dir_;
+};
+
+IndexEntry Entry(uint64_t seq, uint32_t kind) {
+  IndexEntry e;
+  e.seq = seq;
+  e.kind = kind;
+  return e;
+}
+
+TEST_F(OutputStoreTest, ResumeStartsFromTheLastCheckpoint) {
+  {
+    auto store = OutputStore::Open(dir_, "job A\n", /*resume=*/false);
+    ASSERT_TRUE(store.ok()) << store.status();
+    (*store)->AppendResult("{\"id\":\"1\"}", Entry(0, IndexEntry::kResult));
+    (*store)->AppendError("{\"code\":\"X\"}", Entry(1, IndexEntry::kError));
+    (*store)->SetPositions(2);
+    ASSERT_TRUE((*store)->Commit(1.5).ok());
+    // Appended but never committed: as if the process died here.
+    (*store)->AppendResult("{\"id\":\"3\"}", Entry(2, IndexEntry::kResult));
+    (*store)->SetPositions(3);
+  }
+  auto store = OutputStore::Open(dir_, "job A\n", /*resume=*/true);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->resumed().positions, 2u);
+  EXPECT_EQ((*store)->resumed().results, 1u);
+  EXPECT_EQ((*store)->resumed().errors, 1u);
+  EXPECT_DOUBLE_EQ((*store)->resumed().seconds, 1.5);
+}
+
+TEST_F(OutputStoreTest, TruncatesDataFilesToTheCheckpoint) {
+  {
+    auto store = OutputStore::Open(dir_, "job A\n", false);
+    ASSERT_TRUE(store.ok());
+    (*store)->AppendResult("{\"id\":\"1\"}", Entry(0, IndexEntry::kResult));
+    (*store)->SetPositions(1);
+    ASSERT_TRUE((*store)->Commit(0).ok());
+  }
+  // Bytes written after the last checkpoint (a crash between write and
+  // checkpoint).
+  std::ofstream(fs::path(dir_) / ".qalam/results.jsonl", std::ios::app) << "{\"id\":\"partial";
+  auto store = OutputStore::Open(dir_, "job A\n", true);
+  ASSERT_TRUE(store.ok());
+  (*store)->AppendResult("{\"id\":\"2\"}", Entry(1, IndexEntry::kResult));
+  (*store)->SetPositions(2);
+  ASSERT_TRUE((*store)->Finish(0).ok());
+  EXPECT_EQ(ReadFile(fs::path(dir_) / "results.jsonl"), "{\"id\":\"1\"}\n{\"id\":\"2\"}\n");
+  EXPECT_EQ(fs::file_size(IndexPath(dir_)), 2 * sizeof(IndexEntry));
+}
+
+TEST_F(OutputStoreTest, RefusesToResumeADifferentJobOrOverwriteAnUnfinishedOne) {
+  ASSERT_TRUE(OutputStore::Open(dir_, "input a\nslice 0/1\n", false).ok());
+  auto other = OutputStore::Open(dir_, "input b\nslice 0/1\n", true);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(other.status().message()), HasSubstr("different job"));
+  EXPECT_THAT(std::string(other.status().message()), HasSubstr("'input a'"));
+  auto fresh = OutputStore::Open(dir_, "input a\nslice 0/1\n", false);
+  EXPECT_EQ(fresh.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(fresh.status().message()), HasSubstr("--resume"));
+}
+
+TEST(ParseSlice, AcceptsIOfNOnly) {
+  int i = -1, n = -1;
+  EXPECT_TRUE(ParseSlice("2/5", &i, &n).ok());
+  EXPECT_EQ(i, 2);
+  EXPECT_EQ(n, 5);
+  for (const char* bad : {"5/5", "-1/3", "1", "a/b", "1/0", "1/2/3"}) {
+    EXPECT_EQ(ParseSlice(bad, &i, &n).code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST_F(OutputStoreTest, ReportCountsLengthsAndDuplicates) {
+  // Three articles: two identical, one different; one error.
+  Annotator annotator;
+  AnnotatorScratch scratch;
+  AnnotationResult result;
+  auto store = OutputStore::Open(dir_, "job\n", false);
+  ASSERT_TRUE(store.ok());
+  const char* texts[] = {"الجملة الأولى هنا. والثانية هناك أيضا.", "الجملة الأولى هنا. والثانية هناك أيضا.",
+                         "Something else entirely, in English."};
+  for (int i = 0; i < 3; ++i) {
+    ArticleView a;
+    std::string id = "a" + std::to_string(i);
+    a.id = id;
+    a.text = texts[i];
+    ASSERT_TRUE(annotator.Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+    std::string line;
+    AppendResultJson(result, &line);
+    ArticleFingerprint fp;
+    ComputeFingerprint(scratch.analyzed, &fp);
+    IndexEntry e = Entry(i, IndexEntry::kResult);
+    e.flags = IndexEntry::kHasStats;
+    e.chars = fp.chars;
+    e.text_hash = fp.text_hash;
+    std::copy(fp.minhash.begin(), fp.minhash.end(), e.minhash);
+    (*store)->AppendResult(line, e);
+  }
+  (*store)->AppendError("{\"code\":\"INVALID_ARGUMENT\",\"error\":\"x\"}", Entry(3, IndexEntry::kError));
+  (*store)->SetPositions(4);
+  ASSERT_TRUE((*store)->Finish(2).ok());
+  ReportTiming timing;
+  timing.seconds = 2;
+  auto report = BuildReport((fs::path(dir_) / "results.jsonl").string(),
+                            (fs::path(dir_) / "errors.jsonl").string(), IndexPath(dir_), timing);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(*report, HasSubstr("\"articles\": {\"in\": 4, \"processed\": 3, \"failed\": 1}"));
+  EXPECT_THAT(*report, HasSubstr("\"INVALID_ARGUMENT\": 1"));
+  EXPECT_THAT(*report, HasSubstr("\"exact\": {\"groups\": 1, \"articles\": 2"));
+  EXPECT_THAT(*report, HasSubstr("\"ids\": [\"a0\", \"a1\"]"));
+  EXPECT_THAT(*report, HasSubstr("\"articles_per_second\": 2"));
+}
+
+TEST(Fingerprint, CountsCodePointsAndEstimatesSimilarity) {
+  EXPECT_EQ(CountCodePoints("abc"), 3u);
+  EXPECT_EQ(CountCodePoints("عربي and more text é"), 20u);  // 4 + 16
+  text::Analyzer analyzer;
+  text::AnalyzedText a, b;
+  const std::string base =
+      "The committee met on Tuesday to discuss the budget for the coming year and agreed on "
+      "most of the proposals put forward by the finance minister after a long debate";
+  ASSERT_TRUE(analyzer.Analyze(base, &a).ok());
+  ASSERT_TRUE(analyzer.Analyze(base + " today", &b).ok());
+  ArticleFingerprint fa, fb;
+  ComputeFingerprint(a, &fa);
+  ComputeFingerprint(b, &fb);
+  EXPECT_NE(fa.text_hash, fb.text_hash);
+  EXPECT_GE(EstimateJaccard(fa.minhash, fb.minhash), 0.8);
+  ASSERT_TRUE(analyzer.Analyze("Completely unrelated words about football and weather", &b).ok());
+  ComputeFingerprint(b, &fb);
+  EXPECT_LT(EstimateJaccard(fa.minhash, fb.minhash), 0.3);
+}
+
+}  // namespace
+}  // namespace qalam
