@@ -156,13 +156,15 @@ TEST(Fingerprint, CountsCodePointsAndEstimatesSimilarity) {
       "The committee met on Tuesday to discuss the budget for the coming year and agreed on "
       "most of the proposals put forward by the finance minister after a long debate";
   ASSERT_TRUE(analyzer.Analyze(base, &a).ok());
-  ASSERT_TRUE(analyzer.Analyze(base + " today", &b).ok());
+  const std::string longer = base + " today";  // outlives `b`, which views it
+  ASSERT_TRUE(analyzer.Analyze(longer, &b).ok());
   ArticleFingerprint fa, fb;
   ComputeFingerprint(a, &fa);
   ComputeFingerprint(b, &fb);
   EXPECT_NE(fa.text_hash, fb.text_hash);
   EXPECT_GE(EstimateJaccard(fa.minhash, fb.minhash), 0.8);
-  ASSERT_TRUE(analyzer.Analyze("Completely unrelated words about football and weather", &b).ok());
+  const std::string other = "Completely unrelated words about football and weather";
+  ASSERT_TRUE(analyzer.Analyze(other, &b).ok());
   ComputeFingerprint(b, &fb);
   EXPECT_LT(EstimateJaccard(fa.minhash, fb.minhash), 0.3);
 }
