@@ -48,15 +48,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::Job> {
       FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
       return;
     }
-    alarm_.Set(std::chrono::system_clock::now() + std::chrono::seconds(1),
-               [this](bool fired) {
-                 if (fired) {
-                   Next();
-                 } else {
-                   std::lock_guard<std::mutex> l(mu_);
-                   if (!finished_) FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
-                 }
-               });
+    alarm_.Set(std::chrono::system_clock::now() + std::chrono::seconds(1), [this](bool fired) {
+      if (fired) {
+        Next();
+      } else {
+        std::lock_guard<std::mutex> l(mu_);
+        if (!finished_) FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+      }
+    });
   }
   void OnCancel() override {
     std::lock_guard<std::mutex> l(mu_);
@@ -182,8 +181,8 @@ int CoordinatorMain(int argc, char** argv) {
                  std::string(dispatcher.status().message()).c_str());
     return 1;
   }
-  auto jobs = std::make_unique<JobManager>(dispatcher->get(),
-                                           static_cast<int>(dopts.targets.size()));
+  auto jobs =
+      std::make_unique<JobManager>(dispatcher->get(), static_cast<int>(dopts.targets.size()));
   CoordinatorService service(jobs.get());
 
   grpc::EnableDefaultHealthCheckService(true);

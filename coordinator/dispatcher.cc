@@ -1,8 +1,8 @@
 #include "coordinator/dispatcher.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <utility>
@@ -130,7 +130,7 @@ struct Dispatcher::Endpoint {
 
 struct Dispatcher::Task {
   std::shared_ptr<DispatchShard> shard;
-  int begin = 0, end = 0;  // records [begin, end) of shard->request
+  int begin = 0, end = 0;                 // records [begin, end) of shard->request
   std::unique_ptr<v1::BatchRequest> sub;  // the request for a sub-range, or null
   size_t bytes = 0;
   int failures = 0;
@@ -315,8 +315,7 @@ Dispatcher::Endpoint* Dispatcher::PickFor(const Task& task, absl::Time now) {
     Endpoint* best = nullptr;
     for (int k = 0; k < n; ++k) {
       Endpoint* ep = endpoints_[(rr_ + k) % n].get();
-      if (!Usable(*ep, now) || ep->reserved ||
-          ep->in_flight >= options_.max_in_flight_per_worker) {
+      if (!Usable(*ep, now) || ep->reserved || ep->in_flight >= options_.max_in_flight_per_worker) {
         continue;
       }
       if (best == nullptr || ep->in_flight < best->in_flight) best = ep;
@@ -376,10 +375,9 @@ std::vector<Dispatcher::Call*> Dispatcher::Schedule(absl::Time now) {
     if (call->isolated) ep->isolated = true;
     ++calls_in_flight_;
     ++stats_.calls;
-    const absl::Duration timeout =
-        std::max(options_.call_timeout,
-                 absl::Seconds(static_cast<double>(call->task->bytes) /
-                               options_.min_bytes_per_second));
+    const absl::Duration timeout = std::max(
+        options_.call_timeout,
+        absl::Seconds(static_cast<double>(call->task->bytes) / options_.min_bytes_per_second));
     call->ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
     calls.push_back(call);
   }
@@ -423,8 +421,8 @@ void Dispatcher::OnCallDone(Call* call, const grpc::Status& grpc_status) {
     const int n = task->end - task->begin;
     if (status.ok() && call->response.results_size() != n) {
       status = absl::InternalError(absl::StrCat("worker ", ep->address, " returned ",
-                                                call->response.results_size(),
-                                                " results for ", n, " records"));
+                                                call->response.results_size(), " results for ", n,
+                                                " records"));
     }
     if (status.ok()) {
       const v1::BatchRequest& req = task->request();
@@ -474,9 +472,8 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
     ep->healthy = false;  // until its health check says otherwise
   }
   if (!isolated && ep->consecutive_failures >= options_.quarantine_after_failures) {
-    const absl::Duration q =
-        Backoff(options_.quarantine_initial, options_.quarantine_max,
-                ep->consecutive_failures - options_.quarantine_after_failures);
+    const absl::Duration q = Backoff(options_.quarantine_initial, options_.quarantine_max,
+                                     ep->consecutive_failures - options_.quarantine_after_failures);
     ep->quarantined_until = now + q;
     QALAM_LOG(WARNING) << "worker " << ep->address << " failed " << ep->consecutive_failures
                        << " calls in a row; not using it for " << absl::FormatDuration(q);
@@ -531,8 +528,7 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
           task->isolated_failures, " attempts alone on ", task->isolated_failed_on.size(),
           " worker(s), so it was isolated as a poison article; last error: ",
           absl::StatusCodeToString(status.code()), ": ", status.message()));
-      QALAM_LOG(WARNING) << "record " << r.seq() << " is a poison article: "
-                         << err->message();
+      QALAM_LOG(WARNING) << "record " << r.seq() << " is a poison article: " << err->message();
       task->shard->poisoned.push_back(task->begin);
       Resolve(task.get(), task->begin, std::move(r));
       return;
@@ -620,11 +616,13 @@ void Dispatcher::Loop() {
           // Poll quickly until every worker has answered once (they may
           // still be starting), then at the normal pace.
           bool all_seen = true;
-          for (const auto& ep : endpoints_) all_seen = all_seen && (ep->ever_healthy || ep->removed);
+          for (const auto& ep : endpoints_)
+            all_seen = all_seen && (ep->ever_healthy || ep->removed);
           next_health_ = now + (all_seen ? options_.health_interval : absl::Milliseconds(50));
         }
         bool any_usable = false;
-        for (const auto& ep : endpoints_) any_usable = any_usable || Usable(*ep, now) || ep->isolated;
+        for (const auto& ep : endpoints_)
+          any_usable = any_usable || Usable(*ep, now) || ep->isolated;
         if (any_usable || pending_.empty()) {
           last_usable_ = now;
         } else if (now - last_usable_ > options_.no_worker_timeout) {

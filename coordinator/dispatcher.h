@@ -140,8 +140,7 @@ class Dispatcher {
   // The addresses of each dns: target (may block; call without the lock),
   // then their application to endpoints_ (new ones added, missing ones
   // drained).
-  using Resolution =
-      std::vector<std::pair<std::string, absl::StatusOr<std::vector<std::string>>>>;
+  using Resolution = std::vector<std::pair<std::string, absl::StatusOr<std::vector<std::string>>>>;
   static Resolution ResolveAll(const std::vector<std::string>& targets);
   void ApplyResolution(const Resolution& resolution, bool initial)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -156,10 +155,9 @@ class Dispatcher {
   bool Usable(const Endpoint& ep, absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartCall(Call* call);
   void OnCallDone(Call* call, const grpc::Status& status);
-  void Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Status& status,
-            bool isolated) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Resolve(Task* task, int index, v1::RecordResult&& result)
+  void Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Status& status, bool isolated)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Resolve(Task* task, int index, v1::RecordResult&& result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FailAllPending(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   using DoneList = std::vector<std::pair<std::shared_ptr<DispatchShard>, absl::Status>>;
   static void RunDone(DoneList done);

@@ -34,7 +34,7 @@ struct Item {
   uint64_t seq = 0;
   uint32_t file_index = 0;
   uint64_t line = 0;
-  std::string id;          // text files: their id
+  std::string id;  // text files: their id
   absl::Status read_error;
 };
 
@@ -68,9 +68,9 @@ void AppendIdentityInput(const std::string& path, std::string* out) {
   std::error_code ec;
   std::string abs = fs::absolute(path, ec).lexically_normal().string();
   if (::stat(path.c_str(), &st) == 0) {
-    absl::StrAppend(out, "input ", abs, " size=", st.st_size,
-                    " mtime=", static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
-                    "\n");
+    absl::StrAppend(
+        out, "input ", abs, " size=", st.st_size,
+        " mtime=", static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, "\n");
   } else {
     absl::StrAppend(out, "input ", abs, " missing\n");
   }
@@ -110,8 +110,7 @@ absl::StatusOr<std::string> JobIdentity(const JobSpec& spec) {
   return id;
 }
 
-absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher,
-                                 JobMonitor* monitor) {
+absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, JobMonitor* monitor) {
   const absl::Time start = absl::Now();
   if (spec.slice_count < 1 || spec.slice_index < 0 || spec.slice_index >= spec.slice_count) {
     return absl::InvalidArgumentError("bad slice");
@@ -135,8 +134,8 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher,
   monitor->bytes_total = reader->bytes_total();
   if (resumed.positions > 0) {
     QALAM_LOG(INFO) << "resuming " << spec.output_dir << ": " << resumed.positions
-                    << " input records were committed by an earlier run ("
-                    << resumed.results << " results, " << resumed.errors
+                    << " input records were committed by an earlier run (" << resumed.results
+                    << " results, " << resumed.errors
                     << " errors); they are skipped, not processed again";
   }
 
@@ -226,8 +225,7 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher,
                 // A record the workers could not answer for (a poison
                 // article): read its id here, off the hot path, so the error
                 // line names it.
-                const v1::Record& rec =
-                    sh->dispatch->request.records(item.request_index);
+                const v1::Record& rec = sh->dispatch->request.records(item.request_index);
                 if (rec.has_json()) {
                   ArticleView unused;
                   id_parser.Parse(rec.json(), item.line, &unused, &id).IgnoreError();
@@ -394,10 +392,9 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher,
   timing.seconds = store->current().seconds;
   timing.workers = spec.workers;
   const fs::path dir = spec.output_dir;
-  QALAM_ASSIGN_OR_RETURN(
-      result.report_json,
-      BuildReport((dir / "results.jsonl").string(), (dir / "errors.jsonl").string(),
-                  IndexPath(spec.output_dir), timing));
+  QALAM_ASSIGN_OR_RETURN(result.report_json, BuildReport((dir / "results.jsonl").string(),
+                                                         (dir / "errors.jsonl").string(),
+                                                         IndexPath(spec.output_dir), timing));
   QALAM_RETURN_IF_ERROR(WriteFileAtomically((dir / "report.json").string(), result.report_json));
   QALAM_RETURN_IF_ERROR(store->MarkComplete());
   result.processed = store->current().results;

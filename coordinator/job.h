@@ -67,7 +67,7 @@ struct JobMonitor {
   std::atomic<uint64_t> bytes_read{0};
   std::atomic<uint64_t> bytes_total{0};
   std::atomic<uint64_t> shards_done{0};
-  std::atomic<bool> cancel{false};              // set to stop the job
+  std::atomic<bool> cancel{false};  // set to stop the job
 };
 
 struct JobResult {

@@ -28,8 +28,8 @@ absl::Status JobOptionsToSpec(const v1::StartJobRequest& request, JobSpec* spec)
   }
   if (b.features().summary_sentences() > static_cast<uint32_t>(kMaxSummarySentences) ||
       b.features().keywords() > static_cast<uint32_t>(kMaxKeywords)) {
-    return absl::InvalidArgumentError(absl::StrCat("summary_sentences and keywords must be at most ",
-                                                   kMaxSummarySentences));
+    return absl::InvalidArgumentError(
+        absl::StrCat("summary_sentences and keywords must be at most ", kMaxSummarySentences));
   }
   b.set_text_field(o.text_field().empty() ? "text" : o.text_field());
   b.set_id_field(o.id_field().empty() ? "id" : o.id_field());
@@ -83,8 +83,8 @@ absl::StatusOr<v1::Job> JobManager::Start(const v1::StartJobRequest& request) {
   e->started_at = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
   jobs_[id] = std::move(entry);
   e->thread = std::thread([this, e, id, spec] {
-    QALAM_LOG(INFO) << id << ": started (" << spec.inputs.size() << " inputs -> "
-                    << spec.output_dir << ")";
+    QALAM_LOG(INFO) << id << ": started (" << spec.inputs.size() << " inputs -> " << spec.output_dir
+                    << ")";
     absl::StatusOr<JobResult> r = RunJob(spec, dispatcher_, &e->monitor);
     absl::MutexLock l(&mu_);
     e->finished_at = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
@@ -120,11 +120,11 @@ v1::Job JobManager::Snapshot(const std::string& id, const Entry& e) const {
   p->set_bytes_read(m.bytes_read.load());
   p->set_bytes_total(m.bytes_total.load());
   p->set_shards_done(m.shards_done.load());
-  const double end = e.finished_at > 0 ? e.finished_at
-                                       : absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
+  const double end =
+      e.finished_at > 0 ? e.finished_at : absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
   const double secs = end - e.started_at;
-  const uint64_t done = m.articles_processed.load() + m.articles_failed.load() -
-                        m.articles_skipped.load();
+  const uint64_t done =
+      m.articles_processed.load() + m.articles_failed.load() - m.articles_skipped.load();
   p->set_articles_per_second(secs > 0 ? static_cast<double>(done) / secs : 0);
   const double frac = m.bytes_total.load() > 0
                           ? static_cast<double>(m.bytes_read.load()) / m.bytes_total.load()

@@ -65,7 +65,8 @@ absl::StatusOr<std::unique_ptr<LocalWorkers>> LocalWorkers::Start(LocalWorkersOp
   std::unique_ptr<LocalWorkers> w(new LocalWorkers(std::move(options)));
   char tmpl[] = "/tmp/qalam-run-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) {
-    return absl::InternalError(absl::StrCat("cannot create a socket folder: ", std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("cannot create a socket folder: ", std::strerror(errno)));
   }
   w->dir_ = tmpl;
   for (int i = 0; i < w->options_.count; ++i) {
@@ -101,7 +102,7 @@ pid_t LocalWorkers::Spawn(int i) {
     // Only async-signal-safe calls between fork and exec.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);  // the parent died before the prctl
-    ::dup2(STDERR_FILENO, STDOUT_FILENO);     // stdout belongs to the coordinator
+    ::dup2(STDERR_FILENO, STDOUT_FILENO);   // stdout belongs to the coordinator
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

@@ -29,10 +29,10 @@
 namespace qalam {
 
 struct LocalWorkersOptions {
-  std::string binary;                  // path of the worker executable
+  std::string binary;  // path of the worker executable
   int count = 1;
   std::vector<std::string> extra_args;  // appended after --listen ADDR
-  int max_restarts = 1000;             // in total, then a dead worker stays dead
+  int max_restarts = 1000;              // in total, then a dead worker stays dead
 };
 
 class LocalWorkers {

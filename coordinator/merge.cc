@@ -79,9 +79,9 @@ absl::StatusOr<MergeResult> MergeParts(const std::vector<std::string>& parts,
   for (const std::string& dir : parts) {
     absl::StatusOr<Checkpoint> cp = ReadCheckpoint(dir);
     if (!cp.ok() || !cp->complete) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "'", dir, "' is not the folder of a completed `qalam run`",
-          cp.ok() ? " (the job is unfinished: finish it with --resume)" : ""));
+      return absl::FailedPreconditionError(
+          absl::StrCat("'", dir, "' is not the folder of a completed `qalam run`",
+                       cp.ok() ? " (the job is unfinished: finish it with --resume)" : ""));
     }
     positions = std::max(positions, cp->positions);
     seconds = std::max(seconds, cp->seconds);
@@ -100,17 +100,17 @@ absl::StatusOr<MergeResult> MergeParts(const std::vector<std::string>& parts,
       common = rest;
       slice_count = count;
     } else if (rest != common) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "'", dir, "' is a part of a different job (other inputs or options) than '", parts[0],
-          "'"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("'", dir, "' is a part of a different job (other inputs or options) than '",
+                       parts[0], "'"));
     }
     if (count != slice_count) {
       return absl::FailedPreconditionError(absl::StrCat(
           "'", dir, "' is slice ", index, "/", count, " but '", parts[0], "' is of ", slice_count));
     }
     if (!seen.insert(index).second) {
-      return absl::FailedPreconditionError(absl::StrCat("slice ", index, "/", count,
-                                                        " is given twice"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("slice ", index, "/", count, " is given twice"));
     }
   }
   if (static_cast<int>(seen.size()) != slice_count) {
@@ -118,8 +118,8 @@ absl::StatusOr<MergeResult> MergeParts(const std::vector<std::string>& parts,
     for (int i = 0; i < slice_count; ++i) {
       if (!seen.count(i)) missing.push_back(i);
     }
-    return absl::FailedPreconditionError(absl::StrCat(
-        "slices missing: ", absl::StrJoin(missing, ","), " of ", slice_count));
+    return absl::FailedPreconditionError(
+        absl::StrCat("slices missing: ", absl::StrJoin(missing, ","), " of ", slice_count));
   }
 
   std::vector<std::unique_ptr<Part>> open;
@@ -154,10 +154,9 @@ absl::StatusOr<MergeResult> MergeParts(const std::vector<std::string>& parts,
   timing.parts = slice_count;
   MergeResult result;
   const fs::path out = output_dir;
-  QALAM_ASSIGN_OR_RETURN(result.report_json,
-                         BuildReport((out / "results.jsonl").string(),
-                                     (out / "errors.jsonl").string(), IndexPath(output_dir),
-                                     timing));
+  QALAM_ASSIGN_OR_RETURN(result.report_json, BuildReport((out / "results.jsonl").string(),
+                                                         (out / "errors.jsonl").string(),
+                                                         IndexPath(output_dir), timing));
   QALAM_RETURN_IF_ERROR(WriteFileAtomically((out / "report.json").string(), result.report_json));
   QALAM_RETURN_IF_ERROR(store->MarkComplete());
   result.processed = store->current().results;

@@ -94,8 +94,10 @@ struct OutputStore::File {
                                               " bytes but the checkpoint says ", truncate_to,
                                               "; the output folder was damaged"));
     }
-    if (::ftruncate(fd, static_cast<off_t>(truncate_to)) != 0) return Errno("cannot truncate", path);
-    if (::lseek(fd, static_cast<off_t>(truncate_to), SEEK_SET) < 0) return Errno("cannot seek", path);
+    if (::ftruncate(fd, static_cast<off_t>(truncate_to)) != 0)
+      return Errno("cannot truncate", path);
+    if (::lseek(fd, static_cast<off_t>(truncate_to), SEEK_SET) < 0)
+      return Errno("cannot seek", path);
     size = truncate_to;
     buf.reserve(1 << 20);
     return absl::OkStatus();
@@ -116,7 +118,9 @@ struct OutputStore::File {
 };
 
 std::string StateDir(const std::string& dir) { return (fs::path(dir) / ".qalam").string(); }
-std::string IndexPath(const std::string& dir) { return (fs::path(StateDir(dir)) / "index.bin").string(); }
+std::string IndexPath(const std::string& dir) {
+  return (fs::path(StateDir(dir)) / "index.bin").string();
+}
 
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& dir) {
   const std::string path = (fs::path(StateDir(dir)) / "checkpoint").string();
@@ -129,14 +133,22 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& dir) {
   for (size_t i = 1; i < lines.size(); ++i) {
     std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(lines[i], ' ');
     bool ok = true;
-    if (kv.first == "positions") ok = absl::SimpleAtoi(kv.second, &c.positions);
-    else if (kv.first == "results") ok = absl::SimpleAtoi(kv.second, &c.results);
-    else if (kv.first == "errors") ok = absl::SimpleAtoi(kv.second, &c.errors);
-    else if (kv.first == "results_bytes") ok = absl::SimpleAtoi(kv.second, &c.results_bytes);
-    else if (kv.first == "errors_bytes") ok = absl::SimpleAtoi(kv.second, &c.errors_bytes);
-    else if (kv.first == "index_bytes") ok = absl::SimpleAtoi(kv.second, &c.index_bytes);
-    else if (kv.first == "seconds") ok = absl::SimpleAtod(kv.second, &c.seconds);
-    else if (kv.first == "complete") c.complete = kv.second == "1";
+    if (kv.first == "positions")
+      ok = absl::SimpleAtoi(kv.second, &c.positions);
+    else if (kv.first == "results")
+      ok = absl::SimpleAtoi(kv.second, &c.results);
+    else if (kv.first == "errors")
+      ok = absl::SimpleAtoi(kv.second, &c.errors);
+    else if (kv.first == "results_bytes")
+      ok = absl::SimpleAtoi(kv.second, &c.results_bytes);
+    else if (kv.first == "errors_bytes")
+      ok = absl::SimpleAtoi(kv.second, &c.errors_bytes);
+    else if (kv.first == "index_bytes")
+      ok = absl::SimpleAtoi(kv.second, &c.index_bytes);
+    else if (kv.first == "seconds")
+      ok = absl::SimpleAtod(kv.second, &c.seconds);
+    else if (kv.first == "complete")
+      c.complete = kv.second == "1";
     if (!ok) return absl::DataLossError(absl::StrCat("'", path, "': bad line '", lines[i], "'"));
   }
   return c;
@@ -211,10 +223,10 @@ absl::StatusOr<std::unique_ptr<OutputStore>> OutputStore::Open(const std::string
     }
   } else {
     if (have_job && !old->complete) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "'", dir, "' holds an unfinished job (", old->positions,
-          " input records done); pass --resume to finish it, or remove '", state.string(),
-          "' to start over"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("'", dir, "' holds an unfinished job (", old->positions,
+                       " input records done); pass --resume to finish it, or remove '",
+                       state.string(), "' to start over"));
     }
     // A fresh job: nothing of an earlier one may survive.
     for (const std::string& p :

@@ -41,10 +41,10 @@ namespace qalam {
 // host's order: part folders are merged on the machines that made them or
 // their like).
 struct IndexEntry {
-  uint64_t seq = 0;       // the record's position in the job's input
-  uint32_t kind = 0;      // kResult or kError
-  uint32_t flags = 0;     // kHasStats
-  uint64_t chars = 0;     // RecordStats.chars
+  uint64_t seq = 0;    // the record's position in the job's input
+  uint32_t kind = 0;   // kResult or kError
+  uint32_t flags = 0;  // kHasStats
+  uint64_t chars = 0;  // RecordStats.chars
   uint64_t text_hash = 0;
   uint32_t minhash[kMinHashSize] = {};
 
@@ -63,7 +63,7 @@ struct Checkpoint {
   uint64_t results_bytes = 0;
   uint64_t errors_bytes = 0;
   uint64_t index_bytes = 0;
-  double seconds = 0;    // processing time of every run of the job so far
+  double seconds = 0;  // processing time of every run of the job so far
   bool complete = false;
 };
 
@@ -92,8 +92,8 @@ class OutputStore {
   //    (use --resume, or remove DIR/.qalam).
   //  * otherwise a fresh job: old outputs in DIR are removed.
   static absl::StatusOr<std::unique_ptr<OutputStore>> Open(const std::string& dir,
-                                                          const std::string& identity,
-                                                          bool resume);
+                                                           const std::string& identity,
+                                                           bool resume);
   ~OutputStore();
   OutputStore(const OutputStore&) = delete;
   OutputStore& operator=(const OutputStore&) = delete;

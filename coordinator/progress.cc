@@ -37,13 +37,14 @@ ProgressPrinter::~ProgressPrinter() {
   if (!quiet_ && tty_) std::fputs("\r\033[K", stderr);
 }
 
-std::string ProgressPrinter::Line(const JobMonitor& m, const DispatcherStats& stats,
-                                  double seconds, bool bar) {
-  const uint64_t done = m.articles_processed.load() + m.articles_failed.load() -
-                        m.articles_skipped.load();
+std::string ProgressPrinter::Line(const JobMonitor& m, const DispatcherStats& stats, double seconds,
+                                  bool bar) {
+  const uint64_t done =
+      m.articles_processed.load() + m.articles_failed.load() - m.articles_skipped.load();
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
   const uint64_t total = m.bytes_total.load();
-  const double frac = total > 0 ? std::min(1.0, static_cast<double>(m.bytes_read.load()) / total) : -1;
+  const double frac =
+      total > 0 ? std::min(1.0, static_cast<double>(m.bytes_read.load()) / total) : -1;
   double eta = -1;
   if (frac > 0.01 && seconds > 1) eta = seconds * (1 - frac) / frac;
   std::string out;

@@ -30,8 +30,8 @@ class ProgressPrinter {
 
   // One progress line (no line break): for the terminal bar, log lines and
   // tests.
-  static std::string Line(const JobMonitor& monitor, const DispatcherStats& stats,
-                          double seconds, bool bar);
+  static std::string Line(const JobMonitor& monitor, const DispatcherStats& stats, double seconds,
+                          bool bar);
 
  private:
   void Loop();

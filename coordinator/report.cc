@@ -1,9 +1,9 @@
 #include "coordinator/report.h"
 
+#include <fcntl.h>
 #include <simdjson.h>
 #include <stdio.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -140,14 +140,17 @@ struct UnionFind {
     a = Find(a);
     b = Find(b);
     if (a == b) return;
-    if (a < b) parent[b] = a; else parent[a] = b;
+    if (a < b)
+      parent[b] = a;
+    else
+      parent[a] = b;
   }
 };
 
 struct Group {
-  uint32_t root;        // smallest result ordinal of the group
-  uint64_t size;        // articles
-  uint64_t distinct;    // exact-duplicate classes in it (near groups)
+  uint32_t root;      // smallest result ordinal of the group
+  uint64_t size;      // articles
+  uint64_t distinct;  // exact-duplicate classes in it (near groups)
   std::vector<std::string> ids;
 };
 
@@ -155,8 +158,7 @@ struct Group {
 
 absl::StatusOr<std::string> BuildReport(const std::string& results_path,
                                         const std::string& errors_path,
-                                        const std::string& index_path,
-                                        const ReportTiming& timing,
+                                        const std::string& index_path, const ReportTiming& timing,
                                         const ReportOptions& options) {
   LineReader results, errors;
   IndexReader index;
@@ -169,8 +171,8 @@ absl::StatusOr<std::string> BuildReport(const std::string& results_path,
   std::map<std::string, std::map<std::string, uint64_t>> labels;  // lang -> label -> n
   std::map<std::string, absl::flat_hash_map<std::string, uint64_t>> keywords;
   Dist chars, tokens, sentences;
-  std::vector<uint32_t> exact_rep;       // per result ordinal
-  std::vector<uint64_t> entry_of;        // index entry number per result ordinal
+  std::vector<uint32_t> exact_rep;  // per result ordinal
+  std::vector<uint64_t> entry_of;   // index entry number per result ordinal
   std::vector<uint8_t> has_sig;
   absl::flat_hash_map<uint64_t, uint32_t> by_hash;
   uint64_t fingerprinted = 0;
@@ -182,8 +184,8 @@ absl::StatusOr<std::string> BuildReport(const std::string& results_path,
   for (; index.Next(&e); ++entry_no) {
     if (e.kind == IndexEntry::kError) {
       if (!errors.Next(&line)) {
-        return absl::DataLossError(absl::StrCat("'", errors_path, "' has fewer lines than '",
-                                                index_path, "' lists"));
+        return absl::DataLossError(
+            absl::StrCat("'", errors_path, "' has fewer lines than '", index_path, "' lists"));
       }
       ++n_errors;
       simdjson::dom::element doc;
@@ -196,14 +198,14 @@ absl::StatusOr<std::string> BuildReport(const std::string& results_path,
       continue;
     }
     if (!results.Next(&line)) {
-      return absl::DataLossError(absl::StrCat("'", results_path, "' has fewer lines than '",
-                                              index_path, "' lists"));
+      return absl::DataLossError(
+          absl::StrCat("'", results_path, "' has fewer lines than '", index_path, "' lists"));
     }
     const uint32_t ordinal = static_cast<uint32_t>(n_results++);
     simdjson::dom::element doc;
     if (parser.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS) {
-      return absl::DataLossError(absl::StrCat("'", results_path, "' line ", n_results,
-                                              " is not a JSON object"));
+      return absl::DataLossError(
+          absl::StrCat("'", results_path, "' line ", n_results, " is not a JSON object"));
     }
     std::string_view lang = "(none)", label;
     bool has_label = false;
@@ -430,8 +432,7 @@ absl::StatusOr<std::string> BuildReport(const std::string& results_path,
   AppendJsonDouble(&out, timing.seconds, 3);
   out.append(", \"articles_per_second\": ");
   AppendJsonDouble(&out, timing.seconds > 0 ? static_cast<double>(n_in) / timing.seconds : 0, 1);
-  absl::StrAppend(&out, ", \"workers\": ", timing.workers, ", \"parts\": ", timing.parts,
-                  "}\n}\n");
+  absl::StrAppend(&out, ", \"workers\": ", timing.workers, ", \"parts\": ", timing.parts, "}\n}\n");
   return out;
 }
 

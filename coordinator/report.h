@@ -34,16 +34,16 @@
 namespace qalam {
 
 struct ReportOptions {
-  int top_keywords = 20;          // per label
-  int top_groups = 20;            // duplicate groups listed
+  int top_keywords = 20;  // per label
+  int top_groups = 20;    // duplicate groups listed
   int ids_per_group = 10;
-  double near_threshold = 0.8;    // estimated Jaccard
+  double near_threshold = 0.8;  // estimated Jaccard
 };
 
 struct ReportTiming {
   double seconds = 0;  // processing time
   int workers = 0;
-  int parts = 1;       // > 1 for a merge of slices
+  int parts = 1;  // > 1 for a merge of slices
 };
 
 // Builds report.json (pretty-printed, ending in a line break) from a job's
@@ -51,8 +51,7 @@ struct ReportTiming {
 // of the lines). DataLoss when they do not match.
 absl::StatusOr<std::string> BuildReport(const std::string& results_path,
                                         const std::string& errors_path,
-                                        const std::string& index_path,
-                                        const ReportTiming& timing,
+                                        const std::string& index_path, const ReportTiming& timing,
                                         const ReportOptions& options = ReportOptions());
 
 }  // namespace qalam

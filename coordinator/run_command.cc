@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "grpc/grpc.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -23,6 +22,7 @@
 #include "coordinator/local_workers.h"
 #include "coordinator/merge.h"
 #include "coordinator/progress.h"
+#include "grpc/grpc.h"
 #include "workers/pipeline/annotator.h"
 #include "workers/text/utf8.h"
 
@@ -55,9 +55,15 @@ absl::Status AnnotateFlagsToBatchOptions(const AnnotateFlags& f, v1::BatchOption
   features->set_summary_sentences(static_cast<uint32_t>(f.summary_sentences));
   features->set_keywords(static_cast<uint32_t>(f.keywords));
   switch (unit) {
-    case text::OffsetUnit::kUtf8: features->set_offset_encoding(v1::UTF8); break;
-    case text::OffsetUnit::kUtf16: features->set_offset_encoding(v1::UTF16); break;
-    case text::OffsetUnit::kCodePoint: features->set_offset_encoding(v1::CODE_POINT); break;
+    case text::OffsetUnit::kUtf8:
+      features->set_offset_encoding(v1::UTF8);
+      break;
+    case text::OffsetUnit::kUtf16:
+      features->set_offset_encoding(v1::UTF16);
+      break;
+    case text::OffsetUnit::kCodePoint:
+      features->set_offset_encoding(v1::CODE_POINT);
+      break;
   }
   return absl::OkStatus();
 }
@@ -142,8 +148,9 @@ int RunCommand(int argc, char** argv) {
     st = absl::InvalidArgumentError("--workers must be in [1, 1024]");
   }
   if (st.ok() && (shard_records < 1 || shard_bytes < 1 || in_flight < 1 || call_timeout <= 0)) {
-    st = absl::InvalidArgumentError("--shard-records, --shard-bytes, --in-flight and "
-                                    "--call-timeout must be positive");
+    st = absl::InvalidArgumentError(
+        "--shard-records, --shard-bytes, --in-flight and "
+        "--call-timeout must be positive");
   }
   if (st.ok()) st = AnnotateFlagsToBatchOptions(af, &spec.batch);
   if (st.ok() && !slice.empty()) st = ParseSlice(slice, &spec.slice_index, &spec.slice_count);
@@ -225,28 +232,27 @@ int RunCommand(int argc, char** argv) {
     };
     std::fprintf(stderr, "qalam run: CPU: coordinator %.2f s, local workers %.2f s\n", secs(self),
                  secs(children));
-    std::fprintf(stderr,
-                 "qalam run: %llu articles: %llu processed, %llu failed (%.1f s, %.0f articles/s"
-                 "%s%s)\n"
-                 "qalam run: results in %s/results.jsonl, errors in %s/errors.jsonl, report in "
-                 "%s/report.json\n",
-                 static_cast<unsigned long long>(result->articles_in),
-                 static_cast<unsigned long long>(result->processed),
-                 static_cast<unsigned long long>(result->failed), result->seconds,
-                 result->seconds > 0
-                     ? static_cast<double>(result->articles_in - monitor.articles_skipped.load()) /
-                           result->seconds
-                     : 0.0,
-                 result->resumed_from > 0
-                     ? absl::StrCat("; resumed after ", result->resumed_from, " input records")
-                           .c_str()
-                     : "",
-                 stats.shards_retried > 0
-                     ? absl::StrCat("; ", stats.shards_retried, " shard retries, ",
-                                    stats.poison_records, " poison articles")
-                           .c_str()
-                     : "",
-                 output.c_str(), output.c_str(), output.c_str());
+    std::fprintf(
+        stderr,
+        "qalam run: %llu articles: %llu processed, %llu failed (%.1f s, %.0f articles/s"
+        "%s%s)\n"
+        "qalam run: results in %s/results.jsonl, errors in %s/errors.jsonl, report in "
+        "%s/report.json\n",
+        static_cast<unsigned long long>(result->articles_in),
+        static_cast<unsigned long long>(result->processed),
+        static_cast<unsigned long long>(result->failed), result->seconds,
+        result->seconds > 0
+            ? static_cast<double>(result->articles_in - monitor.articles_skipped.load()) /
+                  result->seconds
+            : 0.0,
+        result->resumed_from > 0
+            ? absl::StrCat("; resumed after ", result->resumed_from, " input records").c_str()
+            : "",
+        stats.shards_retried > 0 ? absl::StrCat("; ", stats.shards_retried, " shard retries, ",
+                                                stats.poison_records, " poison articles")
+                                       .c_str()
+                                 : "",
+        output.c_str(), output.c_str(), output.c_str());
   }
   return 0;
 }
@@ -254,10 +260,11 @@ int RunCommand(int argc, char** argv) {
 int MergeCommand(int argc, char** argv) {
   std::string output;
   std::vector<std::string> parts;
-  FlagSet flags("qalam merge PART_DIR... -o DIR",
-                "Combines the output folders of `qalam run --slice i/N` (every i of one N, same\n"
-                "inputs and options) into DIR/results.jsonl, DIR/errors.jsonl and DIR/report.json,\n"
-                "the same files one run over all the inputs gives.");
+  FlagSet flags(
+      "qalam merge PART_DIR... -o DIR",
+      "Combines the output folders of `qalam run --slice i/N` (every i of one N, same\n"
+      "inputs and options) into DIR/results.jsonl, DIR/errors.jsonl and DIR/report.json,\n"
+      "the same files one run over all the inputs gives.");
   flags.String("output", &output, "output folder", "DIR", 'o');
   absl::Status st = flags.Parse(argc, argv, 2, &parts);
   if (flags.help_requested()) {

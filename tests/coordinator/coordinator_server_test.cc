@@ -1,4 +1,6 @@
 // qalam.v1.Coordinator over real gRPC, with a real test worker process.
+#include "coordinator/coordinator_server.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,7 +13,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "coordinator/coordinator_server.h"
 #include "coordinator/dispatcher.h"
 #include "coordinator/job_manager.h"
 #include "gmock/gmock.h"
@@ -59,8 +60,9 @@ class CoordinatorServerTest : public ::testing::Test {
   }
 
   void StartWorker(std::vector<std::string> knobs) {
-    std::vector<std::string> args = {std::string(QALAM_BINARY_DIR) + "/tests/testing/qalam-test-worker",
-                                     "--listen", "unix:" + dir_ + "/w.sock"};
+    std::vector<std::string> args = {
+        std::string(QALAM_BINARY_DIR) + "/tests/testing/qalam-test-worker", "--listen",
+        "unix:" + dir_ + "/w.sock"};
     args.insert(args.end(), knobs.begin(), knobs.end());
     worker_ = fork();
     if (worker_ == 0) {

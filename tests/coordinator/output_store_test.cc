@@ -113,7 +113,8 @@ TEST_F(OutputStoreTest, ReportCountsLengthsAndDuplicates) {
   AnnotationResult result;
   auto store = OutputStore::Open(dir_, "job\n", false);
   ASSERT_TRUE(store.ok());
-  const char* texts[] = {"الجملة الأولى هنا. والثانية هناك أيضا.", "الجملة الأولى هنا. والثانية هناك أيضا.",
+  const char* texts[] = {"الجملة الأولى هنا. والثانية هناك أيضا.",
+                         "الجملة الأولى هنا. والثانية هناك أيضا.",
                          "Something else entirely, in English."};
   for (int i = 0; i < 3; ++i) {
     ArticleView a;
@@ -132,7 +133,8 @@ TEST_F(OutputStoreTest, ReportCountsLengthsAndDuplicates) {
     std::copy(fp.minhash.begin(), fp.minhash.end(), e.minhash);
     (*store)->AppendResult(line, e);
   }
-  (*store)->AppendError("{\"code\":\"INVALID_ARGUMENT\",\"error\":\"x\"}", Entry(3, IndexEntry::kError));
+  (*store)->AppendError("{\"code\":\"INVALID_ARGUMENT\",\"error\":\"x\"}",
+                        Entry(3, IndexEntry::kError));
   (*store)->SetPositions(4);
   ASSERT_TRUE((*store)->Finish(2).ok());
   ReportTiming timing;

@@ -39,12 +39,19 @@ void ProcessBatchLocally(const Annotator& annotator, const v1::BatchRequest& req
   limits.replace_invalid_utf8 = o.replace_invalid_utf8();
   AnnotateOptions options;
   const v1::Features& f = o.features();
-  if (f.summary_sentences() > 0) options.summary_sentences = static_cast<int>(f.summary_sentences());
+  if (f.summary_sentences() > 0)
+    options.summary_sentences = static_cast<int>(f.summary_sentences());
   if (f.keywords() > 0) options.keywords = static_cast<int>(f.keywords());
   switch (f.offset_encoding()) {
-    case v1::UTF16: options.offsets = text::OffsetUnit::kUtf16; break;
-    case v1::CODE_POINT: options.offsets = text::OffsetUnit::kCodePoint; break;
-    default: options.offsets = text::OffsetUnit::kUtf8; break;
+    case v1::UTF16:
+      options.offsets = text::OffsetUnit::kUtf16;
+      break;
+    case v1::CODE_POINT:
+      options.offsets = text::OffsetUnit::kCodePoint;
+      break;
+    default:
+      options.offsets = text::OffsetUnit::kUtf8;
+      break;
   }
   if (f.extract_sentences() || f.identify_language() || f.classify() || f.summarize() ||
       f.extract_keywords()) {
@@ -166,9 +173,8 @@ class TestWorkerService final : public v1::Worker::CallbackService {
       Job job;
       {
         absl::MutexLock l(&mu_);
-        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return stop_ || !queue_.empty();
-        };
+        auto ready = [this]()
+                         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !queue_.empty(); };
         mu_.Await(absl::Condition(&ready));
         if (queue_.empty()) return;
         job = queue_.front();
