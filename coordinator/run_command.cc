@@ -90,6 +90,7 @@ int RunCommand(int argc, char** argv) {
   std::string connect;
   bool resume = false;
   bool quiet = false;
+  double progress_seconds = 10;
   std::string slice;
   std::string worker_binary;
   std::string model_dir;
@@ -121,6 +122,8 @@ int RunCommand(int argc, char** argv) {
                "the part folders with `qalam merge`",
                "i/N");
   flags.Bool("quiet", &quiet, "no progress on stderr");
+  flags.Double("progress-seconds", &progress_seconds,
+               "interval of the progress lines when stderr is not a terminal", "SECONDS");
   RegisterAnnotateFlags(&flags, &af);
   flags.String("model-dir", &model_dir,
                "folder of the model files, passed to the local workers (default: bundled)", "DIR");
@@ -206,7 +209,8 @@ int RunCommand(int argc, char** argv) {
   JobMonitor monitor;
   absl::StatusOr<JobResult> result;
   {
-    ProgressPrinter progress(&monitor, dispatcher->get(), quiet);
+    ProgressPrinter progress(&monitor, dispatcher->get(), quiet,
+                             absl::Seconds(std::max(0.05, progress_seconds)));
     result = RunJob(spec, dispatcher->get(), &monitor);
   }
   const DispatcherStats stats = (*dispatcher)->Stats();

@@ -74,7 +74,9 @@ def annotate(inputs, out, err=None, args=()):
 
 
 def run(inputs, out, workers=2, args=(), check=True, worker_args=()):
-    cmd = [QALAM, "run", *inputs, "-o", out, "--quiet", "--worker-binary", WORKER]
+    cmd = [QALAM, "run", *inputs, "-o", out, "--worker-binary", WORKER]
+    if "--progress-seconds" not in args:
+        cmd.append("--quiet")
     if "--connect" not in args:
         cmd += ["--workers", str(workers)]
     for a in worker_args:
@@ -439,6 +441,44 @@ def test_dns():
     same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "dns target")
     if len(set(lines(log))) != 600:
         fail("the worker found through DNS did not do the work")
+
+
+def test_progress():
+    """Plain progress lines on a stderr that is not a terminal; none with
+    --quiet."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 400)
+    args = ["--shard-records", "20", "--progress-seconds", "0.1"]
+    p = run([corpus], os.path.join(TMP, "o1"), workers=1, args=args, worker_args=["--slow-ms=30"])
+    err = p.stderr.decode()
+    if "qalam run: " not in err or " articles, " not in err or "workers 1/1" not in err:
+        fail("no progress lines: " + err)
+    # On a terminal: a bar redrawn in place.
+    import pty
+    master, slave = pty.openpty()
+    t = subprocess.Popen([QALAM, "run", corpus, "-o", os.path.join(TMP, "o3"), "--workers", "1",
+                          "--worker-binary", WORKER, "--worker-arg=--slow-ms=30",
+                          "--shard-records", "20"], stdout=subprocess.DEVNULL, stderr=slave)
+    PROCS.append(t)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    t.wait(timeout=WAIT_LIMIT)
+    os.close(master)
+    if t.returncode != 0 or b"\r\x1b[K[" not in seen or b"ETA" not in seen:
+        fail("no progress bar on a terminal: %r" % seen[-500:])
+    cmd = [QALAM, "run", corpus, "-o", os.path.join(TMP, "o2"), "--workers", "1", "--quiet",
+           "--worker-binary", WORKER, "--worker-arg=--slow-ms=30", *args]
+    q = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if q.returncode != 0 or b"articles, " in q.stderr:
+        fail("--quiet printed progress: %r" % q.stderr[-500:])
 
 
 def test_no_workers():
