@@ -230,12 +230,13 @@ int RunCommand(int argc, char** argv) {
     rusage self{}, children{};
     getrusage(RUSAGE_SELF, &self);
     getrusage(RUSAGE_CHILDREN, &children);
-    auto secs = [](const rusage& r) {
-      return r.ru_utime.tv_sec + r.ru_stime.tv_sec +
-             (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
-    };
-    std::fprintf(stderr, "qalam run: CPU: coordinator %.2f s, local workers %.2f s\n", secs(self),
-                 secs(children));
+    auto tv = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+    std::fprintf(stderr,
+                 "qalam run: CPU: coordinator %.2f s (user %.2f, system %.2f), local workers "
+                 "%.2f s (user %.2f, system %.2f)\n",
+                 tv(self.ru_utime) + tv(self.ru_stime), tv(self.ru_utime), tv(self.ru_stime),
+                 tv(children.ru_utime) + tv(children.ru_stime), tv(children.ru_utime),
+                 tv(children.ru_stime));
     std::fprintf(
         stderr,
         "qalam run: %llu articles: %llu processed, %llu failed (%.1f s, %.0f articles/s"
