@@ -9,13 +9,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "workers/annotator_service.h"
 #include "workers/worker_service.h"
 
 namespace qalam {
 namespace {
 
 // The names health reports on (besides "", the server as a whole).
-constexpr const char* kServiceNames[] = {"qalam.v1.Worker"};
+constexpr const char* kServiceNames[] = {"qalam.v1.Worker", "qalam.v1.Annotator"};
 
 bool IsUnixAddress(absl::string_view addr) {
   return absl::StartsWith(addr, "unix:") || absl::StartsWith(addr, "unix-abstract:");
@@ -39,6 +40,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(WorkerServerOp
   // Loads and warms up everything before the port opens.
   s->runtime_ = std::make_unique<WorkerRuntime>(options.runtime);
   s->worker_service_ = std::make_unique<WorkerService>(s->runtime_.get());
+  s->annotator_service_ = std::make_unique<AnnotatorService>(s->runtime_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -48,6 +50,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(WorkerServerOp
   int port = 0;
   builder.AddListeningPort(options.listen, creds, &port);
   builder.RegisterService(s->worker_service_.get());
+  builder.RegisterService(s->annotator_service_.get());
   builder.SetMaxReceiveMessageSize(max_message);
   builder.SetMaxSendMessageSize(max_message);
   // Accept the keepalive pings of long-lived client channels (the

@@ -36,6 +36,7 @@
 
 namespace qalam {
 
+class AnnotatorService;
 class WorkerService;
 
 struct WorkerServerOptions {
@@ -100,6 +101,7 @@ class WorkerServer {
 
   std::unique_ptr<WorkerRuntime> runtime_;
   std::unique_ptr<WorkerService> worker_service_;
+  std::unique_ptr<AnnotatorService> annotator_service_;
   std::unique_ptr<grpc::Server> server_;  // after the services: destroyed first
   std::string address_;
   int port_ = 0;
