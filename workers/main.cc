@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/cli.h"
 #include "common/log.h"
+#include "common/security.h"
 #include "common/shutdown.h"
 #include "workers/server.h"
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   int64_t stream_window = options.runtime.stream_window;
   double grace_seconds = 30;
   bool verbose = false;
+  qalam::ServerSecurityOptions security;
 
   qalam::FlagSet flags(
       "qalam-worker [FLAGS]",
@@ -61,6 +63,19 @@ int main(int argc, char** argv) {
   flags.Double("grace-seconds", &grace_seconds,
                "on SIGTERM, how long calls in flight may run before they are cancelled", "SECONDS");
   flags.Bool("verbose", &verbose, "log every call");
+  flags.String("tls-cert", &security.tls_cert_file,
+               "PEM certificate chain: serve TLS (with --tls-key)", "FILE");
+  flags.String("tls-key", &security.tls_key_file, "PEM private key of --tls-cert", "FILE");
+  flags.String("tls-client-ca", &security.tls_client_ca_file,
+               "PEM CA bundle: require client certificates signed by it (mutual TLS)", "FILE");
+  flags.StringList("tls-client-allow", &security.allowed_client_names,
+                   "with --tls-client-ca: client certificate names (CN or SAN) allowed to "
+                   "call; others get PERMISSION_DENIED",
+                   "NAME");
+  flags.String("auth-token-file", &security.auth_token_file,
+               "require \"authorization: Bearer TOKEN\" on every call (health excepted), "
+               "TOKEN being a line of FILE; without TLS only on loopback or unix: addresses",
+               "FILE");
 
   std::vector<std::string> positional;
   absl::Status st = flags.Parse(argc, argv, 1, &positional);
@@ -87,6 +102,16 @@ int main(int argc, char** argv) {
   options.runtime.limits.max_article_bytes = static_cast<size_t>(max_article_bytes);
   options.runtime.stream_window = static_cast<int>(stream_window);
   options.runtime.verbose = verbose;
+  auto creds = qalam::ServerCredentialsFromOptions(security, options.listen);
+  if (!creds.ok()) {
+    std::fprintf(stderr, "qalam-worker: %s\n", std::string(creds.status().message()).c_str());
+    return 2;
+  }
+  options.credentials = *creds;
+  if (security.tls_cert_file.empty() && !qalam::IsLocalAddress(options.listen)) {
+    QALAM_LOG(WARNING) << "serving plaintext on " << options.listen
+                       << ", which other hosts can reach: consider --tls-cert/--tls-key";
+  }
 
   // Before the server starts, so that a signal arriving during start-up is
   // not lost: it waits in the pipe.
