@@ -21,7 +21,8 @@ namespace qalam {
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Same code and message (error_details are dropped). A code outside the
-// canonical range becomes UNKNOWN.
+// canonical range (which a non-conforming peer can send on the wire) becomes
+// UNKNOWN.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace qalam

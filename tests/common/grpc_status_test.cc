@@ -15,12 +15,5 @@ TEST(GrpcStatus, RoundTripsEveryCanonicalCodeWithItsMessage) {
   }
 }
 
-TEST(GrpcStatus, UnknownCodesBecomeUnknown) {
-  grpc::Status g(static_cast<grpc::StatusCode>(42), "odd");
-  absl::Status s = FromGrpcStatus(g);
-  EXPECT_EQ(s.code(), absl::StatusCode::kUnknown);
-  EXPECT_EQ(s.message(), "odd");
-}
-
 }  // namespace
 }  // namespace qalam
