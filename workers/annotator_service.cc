@@ -60,8 +60,7 @@ class AnnotateStreamReactor final
         absl::MutexLock l(&mu_);
         finished_ = true;
       }
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "the server is shutting down; retry on another server"));
+      Finish(ToGrpcStatus(DrainingError()));
       return;
     }
     entered_ = true;
@@ -214,7 +213,7 @@ class AnnotateStreamReactor final
       if (pending_ == 0 && !writing_ && !reading_) {
         finished_ = true;
         a->finish = true;
-        a->status = grpc::Status(grpc::StatusCode::CANCELLED, "the stream was cancelled");
+        a->status = ToGrpcStatus(absl::CancelledError("the stream was cancelled"));
       }
       return;
     }

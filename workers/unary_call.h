@@ -38,8 +38,7 @@ class PooledUnaryCall final : public grpc::ServerUnaryReactor {
   // draining or overloaded. Returns `this`, for the handler to return.
   grpc::ServerUnaryReactor* Start(absl::AnyInvocable<absl::Status(PooledUnaryCall*)> work) {
     if (!runtime_->inflight().TryEnter()) {
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "the server is shutting down; retry on another server"));
+      Finish(ToGrpcStatus(DrainingError()));
       return this;
     }
     entered_ = true;

@@ -56,6 +56,12 @@ struct WorkerStats {
   std::atomic<int64_t> stream_buffered_max{0};
 };
 
+// The status of a call refused because the server is draining: UNAVAILABLE,
+// which clients retry on another server.
+inline absl::Status DrainingError() {
+  return absl::UnavailableError("the server is shutting down; retry on another server");
+}
+
 class WorkerRuntime {
  public:
   // Builds the annotator, runs one warm-up article through it (so the first

@@ -63,6 +63,11 @@ class Gate {
     absl::MutexLock l(&mu_);
     open_ = true;
   }
+  // The number of Pass() calls so far.
+  int arrivals() {
+    absl::MutexLock l(&mu_);
+    return arrived_;
+  }
   // Blocks until at least `n` Pass() calls have started.
   void WaitForArrivals(int n) {
     absl::MutexLock l(&mu_);

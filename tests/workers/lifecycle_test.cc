@@ -149,11 +149,18 @@ TEST_F(LifecycleTest, ShutdownWithADeadlineCancelsTheCallInFlight) {
 
 TEST_F(LifecycleTest, DeadlineExceededReachesTheServer) {
   Start(true);
-  AsyncCall<v1::BatchRequest, v1::BatchResponse> call;
-  call.ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
-  call.request = OneRecord();
-  stub_->async()->ProcessBatch(&call.ctx, &call.request, &call.response, call.Callback());
-  EXPECT_THAT(FromGrpcStatus(call.Wait()), StatusIs(absl::StatusCode::kDeadlineExceeded));
+  // The deadline must not pass before the call reaches the server (which a
+  // slow sanitizer build can make happen): start with 100 ms and double it
+  // until the server has seen the call.
+  for (int ms = 100; gate_->arrivals() == 0 && ms <= 100 * 64; ms *= 2) {
+    AsyncCall<v1::BatchRequest, v1::BatchResponse> call;
+    call.ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
+    call.request = OneRecord();
+    stub_->async()->ProcessBatch(&call.ctx, &call.request, &call.response, call.Callback());
+    EXPECT_THAT(FromGrpcStatus(call.Wait()), StatusIs(absl::StatusCode::kDeadlineExceeded));
+  }
+  ASSERT_GE(gate_->arrivals(), 1);
+  // The server saw the deadline pass: the call was cancelled there too.
   EXPECT_TRUE(PollUntil([&] { return Cancelled() >= 1; }));
   gate_->Open();
 }
