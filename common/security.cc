@@ -50,7 +50,7 @@ bool ParseBearer(absl::string_view value, absl::string_view* token) {
 
 class BearerTokenPlugin final : public grpc::MetadataCredentialsPlugin {
  public:
-  explicit BearerTokenPlugin(std::string token) : header_(absl::StrCat("Bearer ", token)) {}
+  explicit BearerTokenPlugin(const std::string& token) : header_(absl::StrCat("Bearer ", token)) {}
   bool IsBlocking() const override { return false; }
   const char* GetType() const override { return "qalam-bearer-token"; }
   grpc::Status GetMetadata(grpc::string_ref /*service_url*/, grpc::string_ref /*method_name*/,

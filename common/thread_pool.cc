@@ -31,7 +31,7 @@ int AvailableCores() {
   return hw > 0 ? static_cast<int>(hw) : 1;
 }
 
-ThreadPool::ThreadPool(Options options)
+ThreadPool::ThreadPool(const Options& options)
     : max_queued_(options.max_queued > 0
                       ? options.max_queued
                       : 16 * static_cast<size_t>(options.num_threads > 0 ? options.num_threads

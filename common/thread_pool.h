@@ -48,7 +48,7 @@ class ThreadPool {
   };
 
   // Starts the threads.
-  explicit ThreadPool(Options options);
+  explicit ThreadPool(const Options& options);
 
   // Shutdown(): runs the tasks already queued, then joins the threads.
   ~ThreadPool();
