@@ -14,6 +14,8 @@ because Debian packages neither grpc_health nor grpc_reflection.
                   --source-dir DIR --work-dir DIR [unittest arguments, e.g. a class name]
 """
 import argparse
+import atexit
+import ctypes
 import json
 import os
 import queue
@@ -28,6 +30,20 @@ import grpc
 
 ARGS = None
 pb = {}  # generated modules, by short name
+_started = []  # every Worker, killed at exit whatever happens
+
+
+def _die_with_parent():
+    # In the child, before exec: SIGKILL when the test process dies (even if
+    # ctest kills it on a timeout), so no worker outlives its test.
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+@atexit.register
+def _kill_all():
+    for w in _started:
+        w.kill()
 
 
 def generate_stubs(work_dir):
@@ -69,7 +85,8 @@ class Worker:
         self.lines = []
         self.proc = subprocess.Popen(
             [ARGS.worker, "--listen", "127.0.0.1:0", "--threads", "2", *flags],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+        _started.append(self)
         found = queue.Queue()
 
         def drain():
