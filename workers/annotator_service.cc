@@ -36,7 +36,7 @@ absl::Status AnnotateOne(WorkerRuntime* rt, const v1::AnnotateRequest& request,
                          const AnnotateOptions& options, v1::AnnotateResponse* response) {
   QALAM_RETURN_IF_ERROR(rt->processor().AnnotateDocument(
       request.document(), options, rt->options().limits, response->mutable_annotation()));
-  FillModelInfo(response->mutable_model());
+  FillModelInfo(rt->annotator(), response->mutable_model());
   response->set_request_id(request.request_id());
   rt->stats().records.fetch_add(1, std::memory_order_relaxed);
   return absl::OkStatus();

@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
   flags.Double("grace-seconds", &grace_seconds,
                "on SIGTERM, how long calls in flight may run before they are cancelled", "SECONDS");
   flags.Bool("verbose", &verbose, "log every call");
+  flags.String("model-dir", &options.runtime.model_dir,
+               "folder of the model files (default: the bundled models/)", "DIR");
   flags.String("tls-cert", &security.tls_cert_file,
                "PEM certificate chain: serve TLS (with --tls-key)", "FILE");
   flags.String("tls-key", &security.tls_key_file, "PEM private key of --tls-cert", "FILE");

@@ -83,11 +83,44 @@ void ToAnnotationProto(const AnnotationResult& r, v1::Annotation* out) {
   }
 }
 
-void FillModelInfo(v1::ModelInfo* out) {
+void FillModelInfo(const Annotator& annotator, v1::ModelInfo* out) {
   out->Clear();
   out->set_qalam_version(QALAM_VERSION);
-  // Language identification, topic models and their taxonomy are filled
-  // here as they land in the Annotator.
+  const ModelVersions& v = annotator.versions();
+  out->set_language_model(v.language_model);
+  out->set_arabic_topic_model(v.arabic_topic_model);
+  out->set_english_topic_model(v.english_topic_model);
+  out->set_taxonomy(v.taxonomy);
+}
+
+void FromAnnotationProto(const v1::Annotation& in, AnnotationResult* out) {
+  out->Clear();
+  out->id = in.id();
+  if (!in.language().empty()) {
+    out->has_language = true;
+    out->language = in.language();
+    out->language_confidence = in.language_confidence();
+  }
+  if (!in.label().empty() || in.labels_size() > 0) {
+    out->has_label = true;
+    out->label = in.label();
+    out->confidence = in.confidence();
+    for (const v1::Label& l : in.labels()) out->labels.push_back(ScoredLabel{l.name(), l.score()});
+  }
+  if (in.sentence_offsets_size() > 0 || in.tokens() > 0) {
+    out->has_sentences = true;
+    out->sentence_offsets.assign(in.sentence_offsets().begin(), in.sentence_offsets().end());
+    out->tokens = in.tokens();
+  }
+  if (in.summary_size() > 0 || !in.summary_text().empty()) {
+    out->has_summary = true;
+    out->summary.assign(in.summary().begin(), in.summary().end());
+    out->summary_text = in.summary_text();
+  }
+  if (in.keywords_size() > 0) {
+    out->has_keywords = true;
+    out->keywords.assign(in.keywords().begin(), in.keywords().end());
+  }
 }
 
 }  // namespace qalam

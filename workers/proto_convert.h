@@ -27,7 +27,12 @@ void ToAnnotationProto(const AnnotationResult& result, v1::Annotation* out);
 
 // What produced the answers of this binary: the qalam version and the models
 // built into it (empty strings for models that do not exist yet).
-void FillModelInfo(v1::ModelInfo* out);
+void FillModelInfo(const Annotator& annotator, v1::ModelInfo* out);
+
+// The inverse of ToAnnotationProto: an Annotation back into the result
+// model, so it renders as the same results.jsonl line (has_* groups are set
+// from what the message carries).
+void FromAnnotationProto(const v1::Annotation& in, AnnotationResult* out);
 
 }  // namespace qalam
 

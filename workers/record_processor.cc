@@ -130,7 +130,7 @@ absl::Status RecordProcessor::ProcessBatch(const v1::BatchRequest& request,
       e->set_id(std::string(error_id));
     }
   }
-  FillModelInfo(response->mutable_model());
+  FillModelInfo(annotator_, response->mutable_model());
   response->set_cpu_micros(ThreadCpuMicros() - cpu_start);
   if (limits.max_response_bytes > 0) {
     const size_t size = response->ByteSizeLong();

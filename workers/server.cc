@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "workers/annotator_service.h"
 #include "workers/worker_service.h"
 
@@ -38,7 +39,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(WorkerServerOp
 
   std::unique_ptr<WorkerServer> s(new WorkerServer());
   // Loads and warms up everything before the port opens.
-  s->runtime_ = std::make_unique<WorkerRuntime>(options.runtime);
+  QALAM_ASSIGN_OR_RETURN(s->runtime_, WorkerRuntime::Create(options.runtime));
   s->worker_service_ = std::make_unique<WorkerService>(s->runtime_.get());
   s->annotator_service_ = std::make_unique<AnnotatorService>(s->runtime_.get());
 

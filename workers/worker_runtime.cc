@@ -3,11 +3,20 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/status_macros.h"
 
 namespace qalam {
 
-WorkerRuntime::WorkerRuntime(WorkerRuntimeOptions options)
-    : options_(std::move(options)), annotator_(std::make_unique<Annotator>()) {
+absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
+    WorkerRuntimeOptions options) {
+  AnnotatorConfig config;
+  config.model_dir = options.model_dir;
+  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<Annotator> annotator, Annotator::Create(config));
+  return std::unique_ptr<WorkerRuntime>(new WorkerRuntime(std::move(options), std::move(annotator)));
+}
+
+WorkerRuntime::WorkerRuntime(WorkerRuntimeOptions options, std::unique_ptr<Annotator> annotator)
+    : options_(std::move(options)), annotator_(std::move(annotator)) {
   {
     // Warm-up: touches the character tables, normaliser and stemmer data.
     RecordProcessor warm(*annotator_);

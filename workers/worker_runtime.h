@@ -17,7 +17,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 #include "common/shutdown.h"
 #include "common/thread_pool.h"
@@ -27,6 +30,8 @@
 namespace qalam {
 
 struct WorkerRuntimeOptions {
+  // Folder of the model files; empty = the bundled models.
+  std::string model_dir;
   // Pool threads; 0 = one per available core.
   int threads = 0;
   // Calls (batches, documents) waiting for a thread before new ones are
@@ -66,7 +71,9 @@ class WorkerRuntime {
  public:
   // Builds the annotator, runs one warm-up article through it (so the first
   // call does not pay for lazy initialisation), and starts the pool.
-  explicit WorkerRuntime(WorkerRuntimeOptions options);
+  // Loads the models (errors name the file and the problem), warms up and
+  // starts the pool.
+  static absl::StatusOr<std::unique_ptr<WorkerRuntime>> Create(WorkerRuntimeOptions options);
 
   // Shuts the pool down: queued tasks run, then the threads are joined.
   ~WorkerRuntime();
@@ -94,6 +101,8 @@ class WorkerRuntime {
 
  private:
   const WorkerRuntimeOptions options_;
+  WorkerRuntime(WorkerRuntimeOptions options, std::unique_ptr<Annotator> annotator);
+
   std::unique_ptr<Annotator> annotator_;
   InflightCalls inflight_;
   WorkerStats stats_;

@@ -16,6 +16,7 @@
 #include "tests/testing/rpc_test_util.h"
 #include "tests/testing/status_matchers.h"
 #include "workers/pipeline/annotator.h"
+#include "workers/proto_convert.h"
 #include "workers/server.h"
 #include "workers/text/utf8.h"
 
@@ -50,10 +51,7 @@ v1::AnnotateRequest Request(const std::string& id, const std::string& content) {
 // groups the annotator computes today).
 std::string ResultLine(const v1::Annotation& a) {
   AnnotationResult r;
-  r.id = a.id();
-  r.has_sentences = true;
-  r.sentence_offsets.assign(a.sentence_offsets().begin(), a.sentence_offsets().end());
-  r.tokens = a.tokens();
+  FromAnnotationProto(a, &r);
   std::string line;
   AppendResultJson(r, &line);
   return line;

@@ -82,7 +82,9 @@ TEST_F(LifecycleTest, StartsAndReportsItsPort) {
   grpc::ClientContext ctx;
   v1::BatchResponse resp;
   EXPECT_TRUE(stub_->ProcessBatch(&ctx, OneRecord(), &resp).ok());
-  EXPECT_EQ(resp.results(0).result_json(), R"({"id":"x","sentences":[[0,12],[13,17]],"tokens":3})");
+  EXPECT_THAT(resp.results(0).result_json(), StartsWith(R"({"id":"x",)"));
+  EXPECT_THAT(resp.results(0).result_json(),
+              HasSubstr(R"("sentences":[[0,12],[13,17]],"tokens":3)"));
 }
 
 TEST_F(LifecycleTest, RefusesAnAddressInUse) {

@@ -103,10 +103,41 @@ TEST(ToAnnotationProto, MapsEveryGroupItHas) {
   EXPECT_EQ(a.sentence_offsets_size(), 0);
 }
 
-TEST(FillModelInfo, NamesTheVersion) {
+TEST(FillModelInfo, NamesTheVersionAndTheModels) {
+  auto annotator = Annotator::Create(AnnotatorConfig());
+  ASSERT_TRUE(annotator.ok()) << annotator.status();
   v1::ModelInfo m;
-  FillModelInfo(&m);
+  FillModelInfo(**annotator, &m);
   EXPECT_FALSE(m.qalam_version().empty());
+  EXPECT_THAT(m.language_model(), ::testing::StartsWith("langid.bin "));
+}
+
+TEST(FromAnnotationProto, IsTheInverseOfToAnnotationProto) {
+  AnnotationResult r;
+  r.id = "x";
+  r.has_language = true;
+  r.language = "ar";
+  r.language_confidence = 0.5f;
+  r.has_label = true;
+  r.label = "sport";
+  r.confidence = 0.75f;
+  r.labels = {{"sport", 0.75f}, {"culture", 0.25f}};
+  r.has_sentences = true;
+  r.sentence_offsets = {0, 3, 4, 9};
+  r.tokens = 4;
+  r.has_summary = true;
+  r.summary = {1};
+  r.summary_text = "نص";
+  r.has_keywords = true;
+  r.keywords = {"a b", "c"};
+  v1::Annotation proto;
+  ToAnnotationProto(r, &proto);
+  AnnotationResult back;
+  FromAnnotationProto(proto, &back);
+  std::string a, b;
+  AppendResultJson(r, &a);
+  AppendResultJson(back, &b);
+  EXPECT_EQ(a, b);
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "workers/pipeline/annotator.h"
 
 #include "absl/strings/str_cat.h"
+#include <fstream>
+#include <iterator>
+
+#include "common/hash.h"
 #include "common/json_writer.h"
 #include "common/model_path.h"
 #include "common/status_macros.h"
@@ -41,7 +45,17 @@ absl::Status Annotator::LoadModels(const std::string& model_dir) {
   };
   QALAM_ASSIGN_OR_RETURN(std::string langid_path, path("langid.bin"));
   QALAM_ASSIGN_OR_RETURN(langid_, text::LanguageIdentifier::Load(langid_path));
+  versions_.language_model = DescribeModelFile(langid_path);
   return absl::OkStatus();
+}
+
+std::string DescribeModelFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::StrCat(path, " (unreadable)");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t slash = path.rfind('/');
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return absl::StrCat(name, " ", absl::Hex(Hash64(bytes), absl::kZeroPad16));
 }
 
 text::LanguageResult DecideLanguage(const text::LanguageIdentifier& langid,

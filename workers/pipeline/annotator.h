@@ -83,6 +83,16 @@ struct AnnotatorScratch {
   text::AnalyzedText analyzed;
 };
 
+// What produced the annotations: each model as "<file> <64-bit content hash
+// in hex>", so a caller can tell when results may change.
+struct ModelVersions {
+  std::string language_model;
+  std::string arabic_topic_model;
+  std::string english_topic_model;
+  std::string taxonomy;  // "ar: label,label,...; en: label,..."
+  std::string summarizer;
+};
+
 struct AnnotatorConfig {
   text::AnalyzerOptions analyzer;
   // Folder of the model files; empty = the bundled models (see
@@ -106,6 +116,8 @@ class Annotator {
 
   const absl::Status& status() const { return status_; }
   const text::Analyzer& analyzer() const { return analyzer_; }
+  const ModelVersions& versions() const { return versions_; }
+
   // The language identifier; null when it could not be loaded.
   const text::LanguageIdentifier* language_identifier() const { return langid_.get(); }
 
@@ -122,6 +134,7 @@ class Annotator {
 
   text::Analyzer analyzer_;
   std::unique_ptr<text::LanguageIdentifier> langid_;
+  ModelVersions versions_;
   absl::Status status_;  // of loading the models
 };
 
@@ -131,6 +144,9 @@ class Annotator {
 // 0.5, meaning "taken from the hint".
 text::LanguageResult DecideLanguage(const text::LanguageIdentifier& langid,
                                     const ArticleView& article);
+
+// "<file name> <hex of Hash64 of its bytes>", or the error reading it.
+std::string DescribeModelFile(const std::string& path);
 
 // Appends the result line of docs/CONTRACT.md (one JSON object, no trailing
 // newline) to `*out`. Deterministic: the same result gives the same bytes.
