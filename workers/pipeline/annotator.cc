@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/json_writer.h"
 #include "common/status_macros.h"
+#include "workers/pipeline/model_dir.h"
 
 namespace qalam {
 
@@ -12,6 +13,16 @@ absl::Status ValidateAnnotateOptions(const AnnotateOptions& options) {
                                                    kMaxSummarySentences, "], got ",
                                                    options.summary_sentences));
   }
+  if (!(options.summary_ratio >= 0 && options.summary_ratio <= 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("summary ratio must be in [0, 1], got ", options.summary_ratio));
+  }
+  if (options.summary_max_sentences < 1 ||
+      options.summary_max_sentences > kMaxSummarySentences) {
+    return absl::InvalidArgumentError(absl::StrCat("summary max sentences must be in [1, ",
+                                                   kMaxSummarySentences, "], got ",
+                                                   options.summary_max_sentences));
+  }
   if (options.keywords < 0 || options.keywords > kMaxKeywords) {
     return absl::InvalidArgumentError(absl::StrCat("keywords must be in [0, ", kMaxKeywords,
                                                    "], got ", options.keywords));
@@ -19,7 +30,24 @@ absl::Status ValidateAnnotateOptions(const AnnotateOptions& options) {
   return absl::OkStatus();
 }
 
-Annotator::Annotator(text::AnalyzerOptions analyzer_options) : analyzer_(analyzer_options) {}
+summarize::Language SummaryLanguage(const text::AnalyzedText& body) {
+  const auto& letters = body.letters_by_script();
+  return letters[text::kScriptArabic] > letters[text::kScriptLatin] ? summarize::Language::kArabic
+                                                                    : summarize::Language::kEnglish;
+}
+
+Annotator::Annotator(text::AnalyzerOptions analyzer_options,
+                     std::shared_ptr<const summarize::Summarizer> summarizer)
+    : analyzer_(analyzer_options), summarizer_(std::move(summarizer)) {}
+
+absl::StatusOr<std::unique_ptr<Annotator>> Annotator::Create(
+    text::AnalyzerOptions analyzer_options) {
+  QALAM_ASSIGN_OR_RETURN(const std::string dir, FindModelDir("summarize-ar.bin"));
+  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<summarize::Summarizer> summarizer,
+                         summarize::Summarizer::LoadFromDir(dir));
+  return std::make_unique<Annotator>(
+      analyzer_options, std::shared_ptr<const summarize::Summarizer>(std::move(summarizer)));
+}
 
 void AnnotationResult::Clear() {
   id.clear();
@@ -55,6 +83,30 @@ absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptio
       result->sentence_offsets.push_back(s.end);
     }
     text::ConvertOffsets(article.text, options.offsets, &result->sentence_offsets);
+  }
+  const text::AnalyzerOptions& ao = analyzer_.options();
+  const bool can_summarize = summarizer_ != nullptr && ao.stems && ao.sentences;
+  if (can_summarize && (options.summarize || options.keywords_enabled)) {
+    QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.title, &scratch->title));
+    const summarize::Language lang = SummaryLanguage(doc);
+    if (options.summarize) {
+      summarize::SummaryOptions so;
+      so.sentences = options.summary_sentences;
+      so.ratio = options.summary_ratio;
+      so.min_sentences = 1;
+      so.max_sentences = options.summary_max_sentences;
+      summarizer_->Summarize(lang, scratch->title, doc, so, &scratch->summarizer,
+                             &scratch->summary);
+      result->has_summary = true;
+      result->summary.assign(scratch->summary.sentences.begin(),
+                             scratch->summary.sentences.end());
+      result->summary_text.assign(scratch->summary.text);
+    }
+    if (options.keywords_enabled) {
+      summarizer_->Keywords(lang, scratch->title, doc, options.keywords, &scratch->summarizer,
+                            &result->keywords);
+      result->has_keywords = true;
+    }
   }
   return absl::OkStatus();
 }

@@ -2,8 +2,10 @@
 // so that `qalam annotate`, the worker and the API produce identical results
 // by construction.
 //
-// Today it runs the text core (sentences, tokens). Language identification,
-// topic classification, summaries and keywords plug in here as they land.
+// Today it runs the text core (sentences, tokens) and, when it has the
+// summariser's models (Annotator::Create loads the bundled ones), summaries
+// and keywords. Language identification and topic classification plug in
+// here as they land.
 //
 // An Annotator is immutable after construction and safe for concurrent use;
 // each thread passes its own AnnotatorScratch.
@@ -11,12 +13,15 @@
 #define QALAM_WORKERS_PIPELINE_ANNOTATOR_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "workers/pipeline/article.h"
+#include "workers/summarize/summarizer.h"
 #include "workers/text/analyzer.h"
 #include "workers/text/utf8.h"
 
@@ -25,6 +30,10 @@ namespace qalam {
 struct AnnotateOptions {
   text::OffsetUnit offsets = text::OffsetUnit::kUtf8;
   int summary_sentences = 3;  // K
+  // When > 0, K = ceil(summary_ratio * the article's sentences), at least 1
+  // and at most summary_max_sentences (summary_sentences is then unused).
+  double summary_ratio = 0;
+  int summary_max_sentences = 10;
   int keywords = 10;          // N
   // What to compute. Fields not computed are left out of the result line.
   bool sentences = true;      // "sentences" and "tokens"
@@ -39,7 +48,8 @@ struct AnnotateOptions {
 inline constexpr int kMaxSummarySentences = 1000;
 inline constexpr int kMaxKeywords = 1000;
 
-// Checks K and N against the bounds above. InvalidArgument naming the field.
+// Checks K, the ratio (0 <= r <= 1), its maximum and N against the bounds
+// above. InvalidArgument naming the field.
 absl::Status ValidateAnnotateOptions(const AnnotateOptions& options);
 
 struct ScoredLabel {
@@ -79,25 +89,48 @@ struct AnnotationResult {
 // Per-thread memory reused across articles.
 struct AnnotatorScratch {
   text::AnalyzedText analyzed;
+  text::AnalyzedText title;
+  summarize::SummarizerScratch summarizer;
+  summarize::Summary summary;
 };
+
+// The language whose summariser model serves the article: Arabic when it
+// has more Arabic letters than Latin ones, else English. A stand-in until
+// language identification lands in the annotator (it will replace this).
+summarize::Language SummaryLanguage(const text::AnalyzedText& body);
 
 class Annotator {
  public:
-  explicit Annotator(text::AnalyzerOptions analyzer_options = text::AnalyzerOptions());
+  // Loads the bundled models (the summariser's summarize-ar.bin and
+  // summarize-en.bin, found by FindModelDir in model_dir.h) and returns an
+  // Annotator that uses them. Errors: NotFound when the files are nowhere,
+  // and SummaryModel::Load's errors for a bad file (both name the file).
+  static absl::StatusOr<std::unique_ptr<Annotator>> Create(
+      text::AnalyzerOptions analyzer_options = text::AnalyzerOptions());
+
+  // An Annotator with the given models. Without a summarizer, results have
+  // no summary and no keywords (has_summary/has_keywords stay false).
+  // Summaries need stems and sentences (the AnalyzerOptions defaults).
+  explicit Annotator(text::AnalyzerOptions analyzer_options = text::AnalyzerOptions(),
+                     std::shared_ptr<const summarize::Summarizer> summarizer = nullptr);
   Annotator(const Annotator&) = delete;
   Annotator& operator=(const Annotator&) = delete;
 
   const text::Analyzer& analyzer() const { return analyzer_; }
+  // Null when the Annotator has no summariser models.
+  const summarize::Summarizer* summarizer() const { return summarizer_.get(); }
 
-  // Annotates `article` into `*result` (replacing its contents).
-  // REQUIRES: article.text is valid UTF-8 (ArticleParser or
-  // ValidateArticleText checked it). Returns InvalidArgument for a text the
-  // text core refuses (too large).
+  // Annotates `article` into `*result` (replacing its contents). The
+  // summary and keywords use article.title as the title (it may be empty).
+  // REQUIRES: article.text and article.title are valid UTF-8 (ArticleParser
+  // or ValidateArticleText checked the text). Returns InvalidArgument for a
+  // text the text core refuses (too large).
   absl::Status Annotate(const ArticleView& article, const AnnotateOptions& options,
                         AnnotatorScratch* scratch, AnnotationResult* result) const;
 
  private:
   text::Analyzer analyzer_;
+  std::shared_ptr<const summarize::Summarizer> summarizer_;
 };
 
 // Appends the result line of docs/CONTRACT.md (one JSON object, no trailing

@@ -67,27 +67,30 @@ inline uint32_t Decode(const char* p, const char* end, int* len) {
   return 0x10000;  // outside the Arabic block: all that matters here
 }
 
-// Appends the display form of one word: Arabic without its dropped clitic
-// letters (and "ال" in front for لل-words) and without tatweel; English
-// without a possessive 's.
-void AppendWord(absl::string_view surface, const KeywordToken& t, std::string* out) {
+// Appends the display form of one word without tatweel; the first word of
+// a phrase without its dropped clitic letters (and with "ال" in front for
+// لل-words), the last without a possessive 's. Inside a phrase clitics are
+// grammar ("مركز الهلال للتراث") and stay.
+void AppendWord(absl::string_view surface, const KeywordToken& t, bool first, bool last,
+                std::string* out) {
   const char* p = surface.data();
   const char* end = p + surface.size();
-  if (t.flags & internal::kKwPossessive) {
+  if (last && (t.flags & internal::kKwPossessive)) {
     if (surface.size() > 2 && surface.substr(surface.size() - 2) == "'s") {
       end -= 2;
     } else if (surface.size() > 4 && surface.substr(surface.size() - 4) == "\xE2\x80\x99s") {
       end -= 4;
     }
   }
-  int drop = t.drop;
+  const int dropped = first ? t.drop : 0;
+  int drop = dropped;
   while (drop > 0 && p < end) {
     int len;
     const uint32_t cp = Decode(p, end, &len);
     if (!IsArabicMark(cp) && cp != 0x0640) --drop;
     p += len;
   }
-  if (t.drop > 0) {
+  if (dropped > 0) {
     // Marks on the dropped letter go with it.
     while (p < end) {
       int len;
@@ -95,7 +98,7 @@ void AppendWord(absl::string_view surface, const KeywordToken& t, std::string* o
       p += len;
     }
   }
-  if (t.flags & internal::kKwAddAl) out->append("\xD8\xA7\xD9\x84");  // ال
+  if (first && (t.flags & internal::kKwAddAl)) out->append("\xD8\xA7\xD9\x84");  // ال
   while (p < end) {
     if (p + 1 < end && p[0] == '\xD9' && p[1] == '\x80') {  // tatweel
       p += 2;
@@ -126,7 +129,8 @@ void KeywordExtractor::AppendForm(const text::AnalyzedText& title, const text::A
     for (int j = 0; j < c.n; ++j) {
       if (j > 0) s->arena.push_back(' ');
       const KeywordToken& t = toks[i + j];
-      AppendWord(doc.text().substr(t.begin, t.end - t.begin), t, &s->arena);
+      AppendWord(doc.text().substr(t.begin, t.end - t.begin), t, j == 0, j == c.n - 1,
+                 &s->arena);
     }
     const uint32_t len = static_cast<uint32_t>(s->arena.size()) - off;
     const absl::string_view form(s->arena.data() + off, len);

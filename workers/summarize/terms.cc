@@ -108,10 +108,11 @@ size_t Declitic(absl::string_view w, uint64_t w_hash, const DfTable* lexicon, bo
     if (n >= 4 && lexicon != nullptr &&
         (LetterIs(cur, 0, kWaw) || LetterIs(cur, 0, kFeh) || LetterIs(cur, 0, kBeh) ||
          LetterIs(cur, 0, kLam))) {
-      // ك is never stripped without ال: كبرى, كان.
+      // ك is never stripped without ال: كبرى, كان. The rest must be clearly
+      // the more common word (three times): ليلى is not ل + يلي.
       const uint32_t rest = lexicon->Count(Hash64(cur.substr(2)));
       const uint32_t whole = lexicon->Count(skip == 0 ? w_hash : Hash64(cur));
-      if (rest >= 5 && rest >= whole) {
+      if (rest >= 5 && rest >= 3 * uint64_t{whole}) {
         ++skip;
         continue;
       }
@@ -250,8 +251,11 @@ void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
         kt.begin = t.begin;
         kt.end = t.end;
         kt.sentence = si;
-        bool join = run_end == i;  // the previous token ended the run
-        if (!join && run_end + 1 == i) {
+        // The previous token ended the run; a possessive ends a noun
+        // phrase ("Iran's nuclear program": "nuclear program").
+        bool join = run_end == i &&
+                    !(!out->empty() && (out->back().flags & kKwPossessive));
+        if (!join && run_end + 1 == i && !(out->back().flags & kKwPossessive)) {
           // "well-known": a hyphen without space on either side.
           const Token& h = toks[i - 1];
           join = h.kind == TokenKind::kPunct && h.end - h.begin == 1 &&

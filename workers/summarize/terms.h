@@ -58,15 +58,16 @@ enum KeywordTokenFlag : uint8_t {
 // Appends the keyword candidate words of `doc` to `*out`, in text order.
 // Stop words, numbers, words with digits and words of one character are not
 // candidates (except all-capital acronyms such as "US" and a capitalised
-// "New"), and break runs, as do punctuation and sentence ends; a single
-// hyphen inside a compound ("well-known") does not.
+// "New"), and break runs, as do punctuation, sentence ends and an English
+// possessive ("Iran's | nuclear program"); a single hyphen inside a compound
+// ("well-known") does not.
 //
 // Keys: English and other scripts, the light stem (Token::stem_hash;
 // acronyms: the normalised form); Arabic, the light stem of the word after
 // its conjunction/preposition clitics are stripped: و ف ب ك before ال,
 // لل -> ال, and و ف ب ل before a word the lexicon knows (count >= 5 and at
-// least that of the whole word). `lexicon` may be null (no lexicon-based
-// stripping).
+// least three times that of the whole word). `lexicon` may be null (no
+// lexicon-based stripping).
 void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
                    std::vector<KeywordToken>* out);
 
