@@ -29,7 +29,13 @@ DfTable::DfTable(uint64_t num_docs, const std::vector<std::pair<uint64_t, uint32
 }
 
 std::string DfTable::Serialize() const {
-  const auto entries = SortedEntries();
+  // Home-slot order (see CountTable::HomeSlot), ties by key.
+  auto entries = SortedEntries();
+  const size_t cap = internal::CountTable::CapacityFor(entries.size());
+  std::stable_sort(entries.begin(), entries.end(), [cap](const auto& a, const auto& b) {
+    return internal::CountTable::HomeSlot(a.first, cap) <
+           internal::CountTable::HomeSlot(b.first, cap);
+  });
   std::string out;
   out.reserve(16 + entries.size() * 12);
   PutU64(&out, num_docs_);
@@ -48,16 +54,36 @@ absl::StatusOr<DfTable> DfTable::Parse(absl::string_view payload, absl::string_v
     return absl::DataLossError(absl::StrCat(what, ": ", n, " entries do not fit its ",
                                             payload.size(), " bytes"));
   }
-  std::vector<std::pair<uint64_t, uint32_t>> entries(n);
-  for (auto& e : entries) QALAM_RETURN_IF_ERROR(r.U64(&e.first));
+  absl::string_view keys, counts;
+  QALAM_RETURN_IF_ERROR(r.Bytes(n * 8, &keys));
+  QALAM_RETURN_IF_ERROR(r.Bytes(n * 4, &counts));
+  DfTable t;
+  t.num_docs_ = num_docs;
+  t.log_n1_ = std::log(static_cast<double>(num_docs) + 1.0);
+  t.table_.Reset(n);
+  const size_t cap = internal::CountTable::CapacityFor(n);
+  uint64_t prev_key = 0;
+  size_t prev_slot = 0;
   for (size_t i = 0; i < n; ++i) {
-    QALAM_RETURN_IF_ERROR(r.U32(&entries[i].second));
-    if (i > 0 && entries[i].first <= entries[i - 1].first) {
-      return absl::DataLossError(absl::StrCat(what, ": keys are not ascending at entry ", i));
+    uint64_t key = 0;
+    uint32_t count = 0;
+    for (int b = 0; b < 8; ++b) {
+      key |= uint64_t{static_cast<unsigned char>(keys[i * 8 + b])} << (8 * b);
     }
+    for (int b = 0; b < 4; ++b) {
+      count |= uint32_t{static_cast<unsigned char>(counts[i * 4 + b])} << (8 * b);
+    }
+    // Entries come in home-slot order, ties by key: this also proves the
+    // keys distinct.
+    const size_t slot = internal::CountTable::HomeSlot(key, cap);
+    if (i > 0 && (slot < prev_slot || (slot == prev_slot && key <= prev_key))) {
+      return absl::DataLossError(absl::StrCat(what, ": entries out of order at ", i));
+    }
+    prev_key = key;
+    prev_slot = slot;
+    t.table_.Insert(key, count);
   }
-  QALAM_RETURN_IF_ERROR(r.ExpectEnd());
-  return DfTable(num_docs, entries);
+  return t;
 }
 
 void LexiconBuilder::AddText(const text::AnalyzedText& doc) {

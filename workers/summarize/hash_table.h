@@ -35,26 +35,43 @@ class CountTable {
  public:
   CountTable() = default;
 
-  // Replaces the contents. REQUIRES: keys in `entries` are distinct.
-  void Build(const std::vector<std::pair<uint64_t, uint32_t>>& entries) {
-    const size_t cap = PowerOfTwoAtLeast(entries.size() + entries.size() * 3 / 7 + 1);  // load <= 0.7
+  // The number of slots a table of n entries has (load <= 0.7).
+  static size_t CapacityFor(size_t n) { return PowerOfTwoAtLeast(n + n * 3 / 7 + 1); }
+
+  // The home slot of `key` in a table of `capacity` slots: entries inserted
+  // in ascending home-slot order fill the table front to back, which is
+  // how model files store them (loading then streams through memory
+  // instead of missing the cache on every insert).
+  static size_t HomeSlot(uint64_t key, size_t capacity) { return SlotKey(key) & (capacity - 1); }
+
+  // Empties the table and sizes it for `n` entries.
+  void Reset(size_t n) {
+    const size_t cap = CapacityFor(n);
     slots_.assign(cap, Slot{0, 0, 0});
     mask_ = cap - 1;
     size_ = 0;
-    for (const auto& e : entries) {
-      const uint64_t k = SlotKey(e.first);
-      for (size_t i = k & mask_;; i = (i + 1) & mask_) {
-        if (slots_[i].key == 0) {
-          slots_[i] = Slot{k, e.second, 0};
-          ++size_;
-          break;
-        }
-        if (slots_[i].key == k) {
-          slots_[i].value = e.second;
-          break;
-        }
+  }
+
+  // Inserts or overwrites. REQUIRES: at most the `n` of Reset entries.
+  void Insert(uint64_t key, uint32_t value) {
+    const uint64_t k = SlotKey(key);
+    for (size_t i = k & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].key == 0) {
+        slots_[i] = Slot{k, value, 0};
+        ++size_;
+        return;
+      }
+      if (slots_[i].key == k) {
+        slots_[i].value = value;
+        return;
       }
     }
+  }
+
+  // Replaces the contents.
+  void Build(const std::vector<std::pair<uint64_t, uint32_t>>& entries) {
+    Reset(entries.size());
+    for (const auto& e : entries) Insert(e.first, e.second);
   }
 
   uint32_t Find(uint64_t key) const {
@@ -75,7 +92,7 @@ class CountTable {
 
   size_t size() const { return size_; }
 
-  // The entries, sorted by key (for writing a model file).
+  // The entries, sorted by key.
   std::vector<std::pair<uint64_t, uint32_t>> SortedEntries() const;
 
  private:

@@ -1,9 +1,14 @@
 #include "workers/pipeline/annotator.h"
 
+#include <stdlib.h>
+
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "workers/pipeline/model_dir.h"
 
 namespace qalam {
 namespace {
@@ -44,6 +49,83 @@ TEST(Annotator, RefusesAbsurdKAndN) {
   o.summary_sentences = 3;
   o.keywords = kMaxKeywords + 1;
   EXPECT_EQ(ValidateAnnotateOptions(o).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Annotator, RefusesABadSummaryRatio) {
+  AnnotateOptions o;
+  o.summary_ratio = 1.5;
+  EXPECT_EQ(ValidateAnnotateOptions(o).code(), absl::StatusCode::kInvalidArgument);
+  o.summary_ratio = 0.2;
+  EXPECT_TRUE(ValidateAnnotateOptions(o).ok());
+  o.summary_max_sentences = 0;
+  EXPECT_EQ(ValidateAnnotateOptions(o).code(), absl::StatusCode::kInvalidArgument);
+}
+
+constexpr char kArabicArticle[] =
+    "أعلنت وزارة الصحة عن افتتاح مستشفى جديد في مدينة الإسكندرية يضم مئتي سرير.\n"
+    "وقال وزير الصحة إن المستشفى سيخدم أكثر من مليون مواطن في المدينة والقرى المجاورة.\n"
+    "وأضاف الوزير أن المستشفى الجديد مجهز بأحدث الأجهزة الطبية.\n"
+    "ويأتي افتتاح المستشفى ضمن خطة الوزارة لتطوير الخدمات الصحية في المحافظات.\n"
+    "وكانت الوزارة قد افتتحت مستشفى مماثلا في مدينة أسوان العام الماضي.\n";
+
+TEST(Annotator, CreateLoadsTheBundledModelsForSummariesAndKeywords) {
+  auto annotator = Annotator::Create();
+  ASSERT_TRUE(annotator.ok()) << annotator.status();
+  ASSERT_NE((*annotator)->summarizer(), nullptr);
+  AnnotatorScratch scratch;
+  AnnotationResult result;
+  ArticleView a;
+  a.id = "hospital";
+  a.title = "افتتاح مستشفى جديد في الإسكندرية";
+  a.text = kArabicArticle;
+  AnnotateOptions o;
+  ASSERT_TRUE((*annotator)->Annotate(a, o, &scratch, &result).ok());
+  EXPECT_TRUE(result.has_summary);
+  ASSERT_EQ(result.summary.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(result.summary.begin(), result.summary.end()));
+  EXPECT_FALSE(result.summary_text.empty());
+  EXPECT_TRUE(result.has_keywords);
+  EXPECT_THAT(result.keywords, ::testing::Contains(::testing::HasSubstr("مستشفى")));
+  EXPECT_THAT(result.keywords, ::testing::Contains("الإسكندرية"));
+  std::string line;
+  AppendResultJson(result, &line);
+  EXPECT_THAT(line, ::testing::HasSubstr("\"summary\":["));
+  EXPECT_THAT(line, ::testing::HasSubstr("\"keywords\":[\""));
+  // The ratio option and the keyword count.
+  o.summary_ratio = 0.4;  // ceil(0.4 * 5) = 2
+  o.keywords = 2;
+  ASSERT_TRUE((*annotator)->Annotate(a, o, &scratch, &result).ok());
+  EXPECT_EQ(result.summary.size(), 2u);
+  EXPECT_EQ(result.keywords.size(), 2u);
+  // Groups switched off are left out.
+  o.summarize = false;
+  o.keywords_enabled = false;
+  ASSERT_TRUE((*annotator)->Annotate(a, o, &scratch, &result).ok());
+  EXPECT_FALSE(result.has_summary);
+  EXPECT_FALSE(result.has_keywords);
+}
+
+TEST(Annotator, PicksTheSummaryModelByScript) {
+  text::Analyzer analyzer;
+  text::AnalyzedText doc;
+  ASSERT_TRUE(analyzer.Analyze(kArabicArticle, &doc).ok());
+  EXPECT_EQ(SummaryLanguage(doc), summarize::Language::kArabic);
+  ASSERT_TRUE(analyzer.Analyze("The hospital opened in Alexandria (الإسكندرية).", &doc).ok());
+  EXPECT_EQ(SummaryLanguage(doc), summarize::Language::kEnglish);
+}
+
+TEST(ModelDir, SearchesTheEnvironmentThenTheBundledFolder) {
+  setenv("QALAM_MODEL_DIR", "/nonexistent/models", 1);
+  const std::vector<std::string> dirs = ModelDirCandidates();
+  ASSERT_FALSE(dirs.empty());
+  EXPECT_EQ(dirs[0], "/nonexistent/models");
+  EXPECT_EQ(dirs.back(), std::string(QALAM_SOURCE_DIR) + "/models");
+  auto found = FindModelDir("summarize-ar.bin");  // falls back past the missing folder
+  ASSERT_TRUE(found.ok()) << found.status();
+  auto missing = FindModelDir("no-such-model.bin");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), ::testing::HasSubstr("QALAM_MODEL_DIR"));
+  unsetenv("QALAM_MODEL_DIR");
 }
 
 TEST(ErrorJson, HasFileLineIdCodeAndMessage) {
