@@ -90,7 +90,7 @@ size_t Declitic(absl::string_view w, uint64_t w_hash, const DfTable* lexicon, bo
           std::memcpy(buf + 2, kLam, 2);
           std::memcpy(buf + 4, cur.data() + 4, cur.size() - 4);
           const uint32_t a = lexicon->Count(Hash64(buf, cur.size()));  // ال + X
-          std::memcpy(buf + 2, cur.data() + 2, cur.size() - 2);
+          std::memcpy(buf + 4, cur.data() + 2, cur.size() - 2);
           const uint32_t b = lexicon->Count(Hash64(buf, cur.size() + 2));  // ال + لX
           one = b > a;
         }
@@ -131,7 +131,7 @@ uint64_t ArabicKey(absl::string_view norm, uint64_t norm_hash, const DfTable* le
   absl::string_view form = norm.substr(2 * skip);
   char buf[128];
   if (add_al) {
-    if (form.size() + 2 > sizeof(buf)) return norm_hash;
+    if (form.size() + 4 > sizeof(buf)) return norm_hash;
     std::memcpy(buf, kAlef, 2);
     std::memcpy(buf + 2, kLam, 2);
     std::memcpy(buf + 4, form.data(), form.size());

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   int64_t max_pairs = 20, headline_words = 8, max_sentence_words = 120;
   double c = 0.1, dup_cos = 0.8;
   bool junk = true;
+  int64_t cv_folds = 0;
   qalam::FlagSet flags(
       "qalam-summarize-train --data DIR [--out DIR] [FLAGS]",
       "Builds models/summarize-ar.bin and models/summarize-en.bin from the train splits\n"
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   flags.Double("c", &c, "inverse L2 regularisation of the ranker");
   flags.Int("seed", &seed, "seed of the pair sampling");
   flags.Int("max-pairs", &max_pairs, "pairs per oracle sentence");
+  flags.Int("cv", &cv_folds, "also cross-validate the ranker on train with this many folds");
   flags.Double("dup-cos", &dup_cos, "evaluation: near-duplicate cosine");
   flags.Bool("junk", &junk, "evaluation: keep junk lines back (boilerplate, captions, ...)");
   flags.Int("headline-words", &headline_words,
@@ -90,6 +92,7 @@ int main(int argc, char** argv) {
     options.ranker.c = c;
     options.ranker.seed = static_cast<uint64_t>(seed);
     options.ranker.max_pairs_per_positive = static_cast<int>(max_pairs);
+    options.cv_folds = static_cast<int>(cv_folds);
     options.log = &std::cerr;
     for (Language l : todo) {
       std::cerr << "== " << qalam::summarize::LanguageCode(l) << "\n";

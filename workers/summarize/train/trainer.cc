@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <ostream>
@@ -49,6 +50,83 @@ void Divide(RougeScores* s, size_t n) {
   s->rouge1 /= d;
   s->rouge2 /= d;
   s->rougeL /= d;
+}
+
+// What cross-validation needs of a train article.
+struct CvDoc {
+  size_t set;
+  int k;
+  uint32_t fold;
+  std::vector<uint64_t> ref;
+  std::vector<std::vector<uint64_t>> sents;  // ROUGE tokens per sentence
+  std::vector<uint64_t> first_stripped;      // sentence 0 less its dateline
+  std::vector<uint8_t> junk;
+};
+
+// Summary::text-style tokens of the chosen sentences.
+std::vector<uint64_t> SummaryTokens(const CvDoc& d, const std::vector<uint32_t>& idx) {
+  std::vector<uint64_t> out;
+  for (uint32_t i : idx) {
+    const auto& t = i == 0 ? d.first_stripped : d.sents[i];
+    out.insert(out.end(), t.begin(), t.end());
+  }
+  return out;
+}
+
+void CrossValidate(const std::vector<RankingDoc>& docs, const std::vector<CvDoc>& cv,
+                   const std::vector<SummarySet>& sets, const TrainOptions& options) {
+  const int folds = options.cv_folds;
+  std::vector<RougeScores> ours(sets.size()), lead(sets.size());
+  std::vector<size_t> count(sets.size(), 0);
+  for (int f = 0; f < folds; ++f) {
+    std::vector<RankingDoc> train;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (cv[i].fold != static_cast<uint32_t>(f)) train.push_back(docs[i]);
+    }
+    auto w = FitPairwiseRanker(train, kNumFeatures, options.ranker);
+    if (!w.ok()) {
+      *options.log << "cv: " << w.status() << "\n";
+      return;
+    }
+    for (size_t i = 0; i < docs.size(); ++i) {
+      const CvDoc& d = cv[i];
+      if (d.fold != static_cast<uint32_t>(f)) continue;
+      const uint32_t n = docs[i].n;
+      std::vector<double> score(n, 0.0);
+      for (uint32_t s = 0; s < n; ++s) {
+        for (int j = 0; j < kNumFeatures; ++j) score[s] += (*w)[j] * docs[i].x[s * kNumFeatures + j];
+      }
+      std::vector<uint32_t> order(n);
+      for (uint32_t s = 0; s < n; ++s) order[s] = s;
+      std::sort(order.begin(), order.end(), [&score](uint32_t a, uint32_t b) {
+        return score[a] != score[b] ? score[a] > score[b] : a < b;
+      });
+      std::vector<uint32_t> chosen, lead_idx;
+      for (int pass = 0; pass < 2; ++pass) {
+        for (uint32_t s : order) {
+          if (static_cast<int>(chosen.size()) == d.k) break;
+          if (std::find(chosen.begin(), chosen.end(), s) != chosen.end()) continue;
+          if (pass == 0 && d.junk[s]) continue;
+          chosen.push_back(s);
+        }
+      }
+      std::sort(chosen.begin(), chosen.end());
+      for (uint32_t s = 0; s < n && static_cast<int>(s) < d.k; ++s) lead_idx.push_back(s);
+      Add(&ours[d.set], Rouge(d.ref, SummaryTokens(d, chosen)));
+      Add(&lead[d.set], Rouge(d.ref, SummaryTokens(d, lead_idx)));
+      ++count[d.set];
+    }
+  }
+  for (size_t s = 0; s < sets.size(); ++s) {
+    Divide(&ours[s], count[s]);
+    Divide(&lead[s], count[s]);
+    *options.log << absl::StrFormat(
+        "cv %d-fold %-9s n=%-5d ours %.2f/%.2f/%.2f  Lead-%d %.2f/%.2f/%.2f (both with the "
+        "dateline strip)\n",
+        folds, sets[s].task, count[s], 100 * ours[s].rouge1, 100 * ours[s].rouge2,
+        100 * ours[s].rougeL, sets[s].k, 100 * lead[s].rouge1, 100 * lead[s].rouge2,
+        100 * lead[s].rougeL);
+  }
 }
 
 }  // namespace
@@ -144,10 +222,12 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
   FeatureExtractor extractor(&stem_df);
   FeatureScratch fs;
   std::vector<RankingDoc> docs;
+  std::vector<CvDoc> cv;
   std::string ref;
   size_t oracle_sentences = 0, non_first = 0;
   std::vector<std::string> set_desc;
-  for (const SummarySet& set : recipe.summary_sets) {
+  for (size_t set_index = 0; set_index < recipe.summary_sets.size(); ++set_index) {
+    const SummarySet& set = recipe.summary_sets[set_index];
     size_t rows = 0;
     QALAM_RETURN_IF_ERROR(ForEachRecord(
         Path(options.data_dir, set.task, "train"), [&](const CorpusRecord& r) {
@@ -161,7 +241,23 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
             stoks[i] = RougeTokens(
                 body_doc.text().substr(sents[i].begin, sents[i].end - sents[i].begin));
           }
-          const std::vector<uint32_t> oracle = GreedyOracle(stoks, RougeTokens(ref), set.k);
+          std::vector<uint64_t> ref_tokens = RougeTokens(ref);
+          const std::vector<uint32_t> oracle = GreedyOracle(stoks, ref_tokens, set.k);
+          if (options.cv_folds > 1) {
+            CvDoc c;
+            c.set = set_index;
+            c.k = set.k;
+            c.fold = static_cast<uint32_t>(rows % options.cv_folds);
+            c.ref = std::move(ref_tokens);
+            c.junk = fs.junk;
+            if (!sents.empty()) {
+              c.first_stripped = RougeTokens(body_doc.text().substr(
+                  sents[0].begin + fs.dateline0_bytes,
+                  sents[0].end - sents[0].begin - fs.dateline0_bytes));
+            }
+            c.sents = stoks;
+            cv.push_back(std::move(c));
+          }
           RankingDoc d;
           d.n = static_cast<uint32_t>(sents.size());
           d.x = fs.x;
@@ -183,6 +279,10 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
   if (log) {
     *log << "oracle: " << oracle_sentences << " sentences; first oracle sentence not the lead in "
          << non_first << " of " << docs.size() << " articles\n";
+  }
+
+  if (options.cv_folds > 1 && log != nullptr) {
+    CrossValidate(docs, cv, recipe.summary_sets, options);
   }
 
   // 4. The ranker.

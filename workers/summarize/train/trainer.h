@@ -68,6 +68,11 @@ struct TrainOptions {
   uint32_t min_word_df = 1;           // single words kept in the keyword table
   uint32_t min_stem_df = 1;           // stems kept in the summariser's table
   RankerOptions ranker;
+  // When > 1: also cross-validate the ranker on the train articles (fold =
+  // article index mod cv_folds within each set; the tables are not
+  // re-learned per fold) and log ROUGE of Summary::text-style output
+  // against Lead-K.
+  int cv_folds = 0;
   std::ostream* log = nullptr;        // progress lines, or null
 };
 
