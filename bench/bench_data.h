@@ -21,9 +21,13 @@ struct Article {
   std::string label;
 };
 
+// $QALAM_DATA_DIR, else ../shared/data next to the source tree (or two
+// levels up, for a git worktree in a sub-folder).
 inline std::string DataDir() {
   if (const char* d = std::getenv("QALAM_DATA_DIR")) return d;
-  return std::string(QALAM_SOURCE_DIR) + "/../shared/data";
+  const std::string one = std::string(QALAM_SOURCE_DIR) + "/../shared/data";
+  if (std::ifstream(one + "/README.md").good()) return one;
+  return std::string(QALAM_SOURCE_DIR) + "/../../shared/data";
 }
 
 // Reads up to `limit` articles of `path` ("" if missing).

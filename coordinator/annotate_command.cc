@@ -47,6 +47,7 @@ int AnnotateCommand(int argc, char** argv) {
   bool replace_invalid = false;
   std::string output;
   std::string errors_path;
+  std::string model_dir;
   std::vector<std::string> inputs;
 
   FlagSet flags(
@@ -74,6 +75,8 @@ int AnnotateCommand(int argc, char** argv) {
              "replace invalid UTF-8 with U+FFFD instead of refusing the record");
   flags.String("output", &output, "write result lines here instead of stdout", "FILE", 'o');
   flags.String("errors", &errors_path, "write error lines here instead of stderr", "FILE");
+  flags.String("model-dir", &model_dir,
+               "folder of the model files (default: the bundled models/)", "DIR");
 
   absl::Status st = flags.Parse(argc, argv, 2, &inputs);
   if (flags.help_requested()) {
@@ -135,7 +138,9 @@ int AnnotateCommand(int argc, char** argv) {
   Output out(out_file);
   Output errs(err_file);
 
-  auto annotator_or = Annotator::Create();
+  AnnotatorConfig config;
+  config.model_dir = model_dir;
+  absl::StatusOr<std::unique_ptr<Annotator>> annotator_or = Annotator::Create(config);
   if (!annotator_or.ok()) {
     std::fprintf(stderr, "qalam annotate: %s\n",
                  std::string(annotator_or.status().message()).c_str());

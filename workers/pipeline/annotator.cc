@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/json_writer.h"
+#include "common/model_path.h"
 #include "common/status_macros.h"
-#include "workers/pipeline/model_dir.h"
 
 namespace qalam {
 
@@ -30,23 +30,59 @@ absl::Status ValidateAnnotateOptions(const AnnotateOptions& options) {
   return absl::OkStatus();
 }
 
-summarize::Language SummaryLanguage(const text::AnalyzedText& body) {
+summarize::Language SummaryLanguage(const text::LanguageResult* identified,
+                                    const text::AnalyzedText& body) {
+  if (identified != nullptr) {
+    if (identified->lang == text::Language::kArabic) return summarize::Language::kArabic;
+    if (identified->lang == text::Language::kEnglish) return summarize::Language::kEnglish;
+  }
   const auto& letters = body.letters_by_script();
   return letters[text::kScriptArabic] > letters[text::kScriptLatin] ? summarize::Language::kArabic
                                                                     : summarize::Language::kEnglish;
 }
 
-Annotator::Annotator(text::AnalyzerOptions analyzer_options,
-                     std::shared_ptr<const summarize::Summarizer> summarizer)
-    : analyzer_(analyzer_options), summarizer_(std::move(summarizer)) {}
+Annotator::Annotator(text::AnalyzerOptions analyzer_options)
+    : Annotator(analyzer_options, /*load_models=*/true) {}
 
-absl::StatusOr<std::unique_ptr<Annotator>> Annotator::Create(
-    text::AnalyzerOptions analyzer_options) {
-  QALAM_ASSIGN_OR_RETURN(const std::string dir, FindModelDir("summarize-ar.bin"));
-  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<summarize::Summarizer> summarizer,
-                         summarize::Summarizer::LoadFromDir(dir));
-  return std::make_unique<Annotator>(
-      analyzer_options, std::shared_ptr<const summarize::Summarizer>(std::move(summarizer)));
+Annotator::Annotator(text::AnalyzerOptions analyzer_options, bool load_models)
+    : analyzer_(analyzer_options) {
+  if (load_models) status_ = LoadModels("");
+}
+
+absl::StatusOr<std::unique_ptr<Annotator>> Annotator::Create(const AnnotatorConfig& config) {
+  std::unique_ptr<Annotator> a(new Annotator(config.analyzer, /*load_models=*/false));
+  QALAM_RETURN_IF_ERROR(a->LoadModels(config.model_dir));
+  return a;
+}
+
+absl::Status Annotator::LoadModels(const std::string& model_dir) {
+  auto path = [&](const char* name) -> absl::StatusOr<std::string> {
+    if (!model_dir.empty()) return absl::StrCat(model_dir, "/", name);
+    return FindBundledModel(name);
+  };
+  QALAM_ASSIGN_OR_RETURN(std::string langid_path, path("langid.bin"));
+  QALAM_ASSIGN_OR_RETURN(langid_, text::LanguageIdentifier::Load(langid_path));
+  QALAM_ASSIGN_OR_RETURN(std::string ar_path, path("summarize-ar.bin"));
+  QALAM_ASSIGN_OR_RETURN(std::string en_path, path("summarize-en.bin"));
+  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<summarize::SummaryModel> ar,
+                         summarize::SummaryModel::Load(ar_path));
+  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<summarize::SummaryModel> en,
+                         summarize::SummaryModel::Load(en_path));
+  QALAM_ASSIGN_OR_RETURN(summarizer_, summarize::Summarizer::Create(std::move(ar), std::move(en)));
+  return absl::OkStatus();
+}
+
+text::LanguageResult DecideLanguage(const text::LanguageIdentifier& langid,
+                                    const ArticleView& article) {
+  text::LanguageResult r = langid.IdentifyArticle(article.title, article.text);
+  text::Language hint = text::Language::kUndetermined;
+  if (article.lang_hint == "ar") hint = text::Language::kArabic;
+  if (article.lang_hint == "en") hint = text::Language::kEnglish;
+  if (hint != text::Language::kUndetermined && r.lang != hint && r.confidence < 0.9) {
+    r.lang = hint;
+    r.confidence = 0.5;
+  }
+  return r;
 }
 
 void AnnotationResult::Clear() {
@@ -74,6 +110,17 @@ absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptio
   result->id.assign(article.id.data(), article.id.size());
   QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.text, &scratch->analyzed));
   const text::AnalyzedText& doc = scratch->analyzed;
+  // The language serves the result line and picks the summariser's model.
+  const bool summaries = options.summarize || options.keywords_enabled;
+  text::LanguageResult lang;
+  const bool identified = langid_ != nullptr && (options.language || summaries);
+  if (identified) lang = DecideLanguage(*langid_, article);
+  if (options.language) {
+    if (langid_ == nullptr) return status_;
+    result->has_language = true;
+    result->language = lang.code();
+    result->language_confidence = static_cast<float>(lang.confidence);
+  }
   if (options.sentences) {
     result->has_sentences = true;
     result->tokens = doc.word_count();
@@ -85,17 +132,17 @@ absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptio
     text::ConvertOffsets(article.text, options.offsets, &result->sentence_offsets);
   }
   const text::AnalyzerOptions& ao = analyzer_.options();
-  const bool can_summarize = summarizer_ != nullptr && ao.stems && ao.sentences;
-  if (can_summarize && (options.summarize || options.keywords_enabled)) {
+  if (summaries && ao.stems && ao.sentences) {
+    if (summarizer_ == nullptr) return status_;
     QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.title, &scratch->title));
-    const summarize::Language lang = SummaryLanguage(doc);
+    const summarize::Language summary_lang = SummaryLanguage(identified ? &lang : nullptr, doc);
     if (options.summarize) {
       summarize::SummaryOptions so;
       so.sentences = options.summary_sentences;
       so.ratio = options.summary_ratio;
       so.min_sentences = 1;
       so.max_sentences = options.summary_max_sentences;
-      summarizer_->Summarize(lang, scratch->title, doc, so, &scratch->summarizer,
+      summarizer_->Summarize(summary_lang, scratch->title, doc, so, &scratch->summarizer,
                              &scratch->summary);
       result->has_summary = true;
       result->summary.assign(scratch->summary.sentences.begin(),
@@ -103,8 +150,8 @@ absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptio
       result->summary_text.assign(scratch->summary.text);
     }
     if (options.keywords_enabled) {
-      summarizer_->Keywords(lang, scratch->title, doc, options.keywords, &scratch->summarizer,
-                            &result->keywords);
+      summarizer_->Keywords(summary_lang, scratch->title, doc, options.keywords,
+                            &scratch->summarizer, &result->keywords);
       result->has_keywords = true;
     }
   }

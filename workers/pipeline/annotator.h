@@ -2,10 +2,9 @@
 // so that `qalam annotate`, the worker and the API produce identical results
 // by construction.
 //
-// Today it runs the text core (sentences, tokens) and, when it has the
-// summariser's models (Annotator::Create loads the bundled ones), summaries
-// and keywords. Language identification and topic classification plug in
-// here as they land.
+// It runs the text core (sentences, tokens), the language identifier and
+// the summariser (summaries and keywords); topic classification plugs in
+// here as it lands.
 //
 // An Annotator is immutable after construction and safe for concurrent use;
 // each thread passes its own AnnotatorScratch.
@@ -23,6 +22,7 @@
 #include "workers/pipeline/article.h"
 #include "workers/summarize/summarizer.h"
 #include "workers/text/analyzer.h"
+#include "workers/text/langid.h"
 #include "workers/text/utf8.h"
 
 namespace qalam {
@@ -94,30 +94,43 @@ struct AnnotatorScratch {
   summarize::Summary summary;
 };
 
-// The language whose summariser model serves the article: Arabic when it
-// has more Arabic letters than Latin ones, else English. A stand-in until
-// language identification lands in the annotator (it will replace this).
-summarize::Language SummaryLanguage(const text::AnalyzedText& body);
+// The language whose summariser model serves the article: the identified
+// language when it is "ar" or "en"; otherwise (undetermined, or no
+// identification) Arabic when the text has more Arabic letters than Latin
+// ones, else English.
+summarize::Language SummaryLanguage(const text::LanguageResult* identified,
+                                    const text::AnalyzedText& body);
+
+struct AnnotatorConfig {
+  text::AnalyzerOptions analyzer;
+  // Folder of the model files; empty = the bundled models (see
+  // common/model_path.h for where they are looked for).
+  std::string model_dir;
+};
 
 class Annotator {
  public:
-  // Loads the bundled models (the summariser's summarize-ar.bin and
-  // summarize-en.bin, found by FindModelDir in model_dir.h) and returns an
-  // Annotator that uses them. Errors: NotFound when the files are nowhere,
-  // and SummaryModel::Load's errors for a bad file (both name the file).
-  static absl::StatusOr<std::unique_ptr<Annotator>> Create(
-      text::AnalyzerOptions analyzer_options = text::AnalyzerOptions());
+  // Loads the models: the language identifier (langid.bin) and the
+  // summariser's (summarize-ar.bin, summarize-en.bin). Errors name the model
+  // file and what is wrong with it (NotFound, InvalidArgument for a wrong
+  // format, DataLoss for a damaged file, FailedPrecondition for a summariser
+  // model built for other features).
+  static absl::StatusOr<std::unique_ptr<Annotator>> Create(const AnnotatorConfig& config);
 
-  // An Annotator with the given models. Without a summarizer, results have
-  // no summary and no keywords (has_summary/has_keywords stay false).
-  // Summaries need stems and sentences (the AnalyzerOptions defaults).
-  explicit Annotator(text::AnalyzerOptions analyzer_options = text::AnalyzerOptions(),
-                     std::shared_ptr<const summarize::Summarizer> summarizer = nullptr);
+  // An annotator with the bundled models. When a model cannot be loaded,
+  // status() says why and Annotate fails with that status for any feature
+  // that needs it; prefer Create, which reports the error up front.
+  // Summaries and keywords need stems and sentences (the AnalyzerOptions
+  // defaults); with other options they are left out.
+  explicit Annotator(text::AnalyzerOptions analyzer_options = text::AnalyzerOptions());
   Annotator(const Annotator&) = delete;
   Annotator& operator=(const Annotator&) = delete;
 
+  const absl::Status& status() const { return status_; }
   const text::Analyzer& analyzer() const { return analyzer_; }
-  // Null when the Annotator has no summariser models.
+  // The language identifier; null when it could not be loaded.
+  const text::LanguageIdentifier* language_identifier() const { return langid_.get(); }
+  // The summariser; null when its models could not be loaded.
   const summarize::Summarizer* summarizer() const { return summarizer_.get(); }
 
   // Annotates `article` into `*result` (replacing its contents). The
@@ -129,9 +142,21 @@ class Annotator {
                         AnnotatorScratch* scratch, AnnotationResult* result) const;
 
  private:
+  Annotator(text::AnalyzerOptions analyzer_options, bool load_models);
+  absl::Status LoadModels(const std::string& model_dir);
+
   text::Analyzer analyzer_;
-  std::shared_ptr<const summarize::Summarizer> summarizer_;
+  std::unique_ptr<text::LanguageIdentifier> langid_;
+  std::unique_ptr<const summarize::Summarizer> summarizer_;
+  absl::Status status_;  // of loading the models
 };
+
+// The language of an article: the identifier's answer on title + text, or
+// the caller's hint ("ar"/"en") when the identifier is not confident
+// (confidence < 0.9) of a different answer; then the confidence reported is
+// 0.5, meaning "taken from the hint".
+text::LanguageResult DecideLanguage(const text::LanguageIdentifier& langid,
+                                    const ArticleView& article);
 
 // Appends the result line of docs/CONTRACT.md (one JSON object, no trailing
 // newline) to `*out`. Deterministic: the same result gives the same bytes.

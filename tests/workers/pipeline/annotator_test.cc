@@ -1,14 +1,15 @@
 #include "workers/pipeline/annotator.h"
 
-#include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "workers/pipeline/model_dir.h"
 
 namespace qalam {
 namespace {
@@ -20,10 +21,44 @@ TEST(Annotator, ProducesTheContractResultLine) {
   ArticleView a;
   a.id = "x\"1";
   a.text = "قطر. Doha!";
-  ASSERT_TRUE(annotator.Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+  AnnotateOptions o;
+  o.language = false;
+  o.summarize = false;
+  o.keywords_enabled = false;
+  ASSERT_TRUE(annotator.Annotate(a, o, &scratch, &result).ok());
   std::string line;
   AppendResultJson(result, &line);
   EXPECT_EQ(line, R"({"id":"x\"1","sentences":[[0,7],[8,13]],"tokens":2})");
+}
+
+TEST(Annotator, IdentifiesTheLanguageAndHonoursAConfidentAnswerOverTheHint) {
+  auto annotator = Annotator::Create(AnnotatorConfig());
+  ASSERT_TRUE(annotator.ok()) << annotator.status();
+  AnnotatorScratch scratch;
+  AnnotationResult result;
+  ArticleView a;
+  a.id = "x";
+  // From the ANT corpus (BBC Arabic, Apache-2.0).
+  a.text = "ضرب زلزال قوي جزيرة سياحية في إندونيسيا، وهو ما أسفر عن مقتل 14 شخصا على الأقل.";
+  ASSERT_TRUE((*annotator)->Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+  EXPECT_TRUE(result.has_language);
+  EXPECT_EQ(result.language, "ar");
+  EXPECT_GT(result.language_confidence, 0.9f);
+  a.lang_hint = "en";  // a wrong hint does not override a confident answer
+  ASSERT_TRUE((*annotator)->Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+  EXPECT_EQ(result.language, "ar");
+  a.text = "ok";  // too little to tell: the hint wins
+  ASSERT_TRUE((*annotator)->Annotate(a, AnnotateOptions(), &scratch, &result).ok());
+  EXPECT_EQ(result.language, "en");
+  EXPECT_FLOAT_EQ(result.language_confidence, 0.5f);
+}
+
+TEST(Annotator, CreateReportsAMissingModel) {
+  AnnotatorConfig config;
+  config.model_dir = "/nonexistent-model-dir";
+  auto annotator = Annotator::Create(config);
+  ASSERT_FALSE(annotator.ok());
+  EXPECT_THAT(std::string(annotator.status().message()), ::testing::HasSubstr("langid.bin"));
 }
 
 TEST(Annotator, OffsetsInCodePointsAndUtf16) {
@@ -69,7 +104,7 @@ constexpr char kArabicArticle[] =
     "وكانت الوزارة قد افتتحت مستشفى مماثلا في مدينة أسوان العام الماضي.\n";
 
 TEST(Annotator, CreateLoadsTheBundledModelsForSummariesAndKeywords) {
-  auto annotator = Annotator::Create();
+  auto annotator = Annotator::Create(AnnotatorConfig());
   ASSERT_TRUE(annotator.ok()) << annotator.status();
   ASSERT_NE((*annotator)->summarizer(), nullptr);
   AnnotatorScratch scratch;
@@ -105,27 +140,40 @@ TEST(Annotator, CreateLoadsTheBundledModelsForSummariesAndKeywords) {
   EXPECT_FALSE(result.has_keywords);
 }
 
-TEST(Annotator, PicksTheSummaryModelByScript) {
+TEST(Annotator, PicksTheSummaryModelByLanguageThenScript) {
   text::Analyzer analyzer;
   text::AnalyzedText doc;
   ASSERT_TRUE(analyzer.Analyze(kArabicArticle, &doc).ok());
-  EXPECT_EQ(SummaryLanguage(doc), summarize::Language::kArabic);
+  EXPECT_EQ(SummaryLanguage(nullptr, doc), summarize::Language::kArabic);
+  text::LanguageResult identified;
+  identified.lang = text::Language::kEnglish;
+  EXPECT_EQ(SummaryLanguage(&identified, doc), summarize::Language::kEnglish);
+  identified.lang = text::Language::kUndetermined;  // e.g. Persian: by script
+  EXPECT_EQ(SummaryLanguage(&identified, doc), summarize::Language::kArabic);
   ASSERT_TRUE(analyzer.Analyze("The hospital opened in Alexandria (الإسكندرية).", &doc).ok());
-  EXPECT_EQ(SummaryLanguage(doc), summarize::Language::kEnglish);
+  EXPECT_EQ(SummaryLanguage(nullptr, doc), summarize::Language::kEnglish);
 }
 
-TEST(ModelDir, SearchesTheEnvironmentThenTheBundledFolder) {
-  setenv("QALAM_MODEL_DIR", "/nonexistent/models", 1);
-  const std::vector<std::string> dirs = ModelDirCandidates();
-  ASSERT_FALSE(dirs.empty());
-  EXPECT_EQ(dirs[0], "/nonexistent/models");
-  EXPECT_EQ(dirs.back(), std::string(QALAM_SOURCE_DIR) + "/models");
-  auto found = FindModelDir("summarize-ar.bin");  // falls back past the missing folder
-  ASSERT_TRUE(found.ok()) << found.status();
-  auto missing = FindModelDir("no-such-model.bin");
-  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(missing.status().message()), ::testing::HasSubstr("QALAM_MODEL_DIR"));
-  unsetenv("QALAM_MODEL_DIR");
+TEST(Annotator, CreateNamesABadSummaryModel) {
+  // A folder with the language identifier and a truncated summariser model.
+  const std::string dir = "/tmp/qalam_annotator_test_" + std::to_string(getpid());
+  ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
+  {
+    std::ifstream in(std::string(QALAM_SOURCE_DIR) + "/models/langid.bin", std::ios::binary);
+    std::ofstream out(dir + "/langid.bin", std::ios::binary);
+    out << in.rdbuf();
+    std::ofstream bad(dir + "/summarize-ar.bin", std::ios::binary);
+    bad << "QALAMMDL";
+  }
+  AnnotatorConfig config;
+  config.model_dir = dir;
+  auto annotator = Annotator::Create(config);
+  ASSERT_FALSE(annotator.ok());
+  EXPECT_THAT(std::string(annotator.status().message()),
+              ::testing::HasSubstr(dir + "/summarize-ar.bin"));
+  std::remove((dir + "/summarize-ar.bin").c_str());
+  std::remove((dir + "/langid.bin").c_str());
+  rmdir(dir.c_str());
 }
 
 TEST(ErrorJson, HasFileLineIdCodeAndMessage) {
