@@ -51,8 +51,8 @@ absl::StatusOr<DfTable> DfTable::Parse(absl::string_view payload, absl::string_v
   QALAM_RETURN_IF_ERROR(r.U64(&num_docs));
   QALAM_RETURN_IF_ERROR(r.U64(&n));
   if (n > r.remaining() / 12 || r.remaining() != n * 12) {
-    return absl::DataLossError(absl::StrCat(what, ": ", n, " entries do not fit its ",
-                                            payload.size(), " bytes"));
+    return absl::DataLossError(
+        absl::StrCat(what, ": ", n, " entries do not fit its ", payload.size(), " bytes"));
   }
   absl::string_view keys, counts;
   QALAM_RETURN_IF_ERROR(r.Bytes(n * 8, &keys));

@@ -39,13 +39,13 @@ struct FeatureScratch {
   std::vector<uint8_t> junk;        // byline, caption, boilerplate, headline-like line
   std::vector<uint32_t> vec_begin;  // tf-idf vector: vec[vec_begin[i], vec_begin[i + 1])
   std::vector<std::pair<uint32_t, double>> vec;  // (term id, L2-normalised weight)
-  bool dateline0 = false;           // sentence 0 starts with a dateline
+  bool dateline0 = false;                        // sentence 0 starts with a dateline
   size_t dateline0_bytes = 0;
 
   // Internal.
   internal::ScratchIndex terms;
   internal::ScratchIndex title_terms;
-  std::vector<uint32_t> occ;        // term ids of content tokens, sentence by sentence
+  std::vector<uint32_t> occ;  // term ids of content tokens, sentence by sentence
   std::vector<uint32_t> occ_begin;
   std::vector<uint32_t> tf;
   std::vector<double> idf, ssum, cent, dense;
@@ -61,10 +61,10 @@ struct FeatureScratch {
 // summariser takes only when better ones run out. Not features: the learned
 // scorer does not see them.
 struct JunkRules {
-  bool boilerplate = true;       // IsBoilerplate (text_cues.h)
-  bool byline_caption = true;    // IsBylineOrCaption
-  int headline_words = 8;        // a line without final punctuation, fewer words than this
-  bool title_copy = true;        // the line repeats the title
+  bool boilerplate = true;     // IsBoilerplate (text_cues.h)
+  bool byline_caption = true;  // IsBylineOrCaption
+  int headline_words = 8;      // a line without final punctuation, fewer words than this
+  bool title_copy = true;      // the line repeats the title
 };
 
 class FeatureExtractor {

@@ -129,8 +129,7 @@ void KeywordExtractor::AppendForm(const text::AnalyzedText& title, const text::A
     for (int j = 0; j < c.n; ++j) {
       if (j > 0) s->arena.push_back(' ');
       const KeywordToken& t = toks[i + j];
-      AppendWord(doc.text().substr(t.begin, t.end - t.begin), t, j == 0, j == c.n - 1,
-                 &s->arena);
+      AppendWord(doc.text().substr(t.begin, t.end - t.begin), t, j == 0, j == c.n - 1, &s->arena);
     }
     const uint32_t len = static_cast<uint32_t>(s->arena.size()) - off;
     const absl::string_view form(s->arena.data() + off, len);
@@ -145,11 +144,11 @@ void KeywordExtractor::AppendForm(const text::AnalyzedText& title, const text::A
     if (found) {
       s->arena.resize(off);
     } else {
-      s->forms.push_back({off, len, 1, static_cast<uint32_t>(s->forms.size()),
-                          len > 0 && IsUpperAscii(form[0])});
+      s->forms.push_back(
+          {off, len, 1, static_cast<uint32_t>(s->forms.size()), len > 0 && IsUpperAscii(form[0])});
     }
   }
-  if (s->forms.empty()) return;  // cannot happen: the candidate came from these tokens
+  if (s->forms.empty()) return;         // cannot happen: the candidate came from these tokens
   auto best_of = [&](int want_upper) {  // -1: any
     const KeywordScratch::Form* best = nullptr;
     for (const KeywordScratch::Form& f : s->forms) {
@@ -232,10 +231,10 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
   for (uint32_t ci = 0; ci < s->cands.size(); ++ci) {
     const Candidate& c = s->cands[ci];
     const uint32_t tf = c.tf;
-    if (tf >= 2 && c.sup >= 0.7 * tf) continue;  // a fragment of a longer phrase
+    if (tf >= 2 && c.sup >= 0.7 * tf) continue;     // a fragment of a longer phrase
     if (c.n == 1 && english && c.all_ly) continue;  // adverbs
     if (c.n > 1) {
-      if (tf < 2 && !(c.title && tf >= 1)) continue;  // phrases need support
+      if (tf < 2 && !(c.title && tf >= 1)) continue;        // phrases need support
       if (KeySet{&toks[c.pos], c.n}.HasRepeat()) continue;  // "New New"
     }
     pdf.Prefetch(c.key);

@@ -80,8 +80,8 @@ class KeywordExtractor {
  private:
   // Appends the display form of candidate `c` to scratch->arena.
   void AppendForm(const text::AnalyzedText& title, const text::AnalyzedText& body,
-                  size_t title_tokens, const KeywordScratch::Candidate& c,
-                  KeywordScratch* s, std::string* out) const;
+                  size_t title_tokens, const KeywordScratch::Candidate& c, KeywordScratch* s,
+                  std::string* out) const;
 
   const SummaryModel* model_;
 };

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
+#include "common/status_macros.h"
 
 namespace qalam {
 namespace summarize {
@@ -15,13 +16,15 @@ constexpr char kMagic[8] = {'Q', 'A', 'L', 'A', 'M', 'M', 'D', 'L'};
 
 uint32_t GetU32(const char* p) {
   uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
 uint64_t GetU64(const char* p) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
@@ -130,17 +133,16 @@ absl::StatusOr<ModelFileReader> ModelFileReader::Parse(std::string bytes, absl::
   const uint64_t checksum = GetU64(h + 24);
   const std::string file_kind = GetName(h + 32);
   if (version != kModelFormatVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(w, ": has format version ", version,
-                                                   "; this build reads version ",
-                                                   kModelFormatVersion));
+    return absl::InvalidArgumentError(absl::StrCat(
+        w, ": has format version ", version, "; this build reads version ", kModelFormatVersion));
   }
   if (file_kind != kind) {
     return absl::InvalidArgumentError(
         absl::StrCat(w, ": is a '", file_kind, "' model, expected '", kind, "'"));
   }
   if (bytes.size() < file_size) {
-    return absl::DataLossError(absl::StrCat(w, ": truncated: ", bytes.size(),
-                                            " bytes, the header says ", file_size));
+    return absl::DataLossError(
+        absl::StrCat(w, ": truncated: ", bytes.size(), " bytes, the header says ", file_size));
   }
   if (bytes.size() > file_size) {
     return absl::DataLossError(absl::StrCat(w, ": ", bytes.size() - file_size,
@@ -161,8 +163,7 @@ absl::StatusOr<ModelFileReader> ModelFileReader::Parse(std::string bytes, absl::
     const uint64_t off = GetU64(e + kMaxSectionName);
     const uint64_t size = GetU64(e + kMaxSectionName + 8);
     if (off < table_end || off > file_size || size > file_size - off) {
-      return absl::DataLossError(
-          absl::StrCat(w, ": section '", name, "' lies outside the file"));
+      return absl::DataLossError(absl::StrCat(w, ": section '", name, "' lies outside the file"));
     }
     r.sections_.emplace_back(std::move(name), std::make_pair(off, size));
   }
@@ -215,16 +216,14 @@ absl::Status SectionReader::Need(size_t n) const {
 }
 
 absl::Status SectionReader::U32(uint32_t* v) {
-  absl::Status s = Need(4);
-  if (!s.ok()) return s;
+  QALAM_RETURN_IF_ERROR(Need(4));
   *v = GetU32(data_.data() + pos_);
   pos_ += 4;
   return absl::OkStatus();
 }
 
 absl::Status SectionReader::U64(uint64_t* v) {
-  absl::Status s = Need(8);
-  if (!s.ok()) return s;
+  QALAM_RETURN_IF_ERROR(Need(8));
   *v = GetU64(data_.data() + pos_);
   pos_ += 8;
   return absl::OkStatus();
@@ -232,15 +231,13 @@ absl::Status SectionReader::U64(uint64_t* v) {
 
 absl::Status SectionReader::F64(double* v) {
   uint64_t bits;
-  absl::Status s = U64(&bits);
-  if (!s.ok()) return s;
+  QALAM_RETURN_IF_ERROR(U64(&bits));
   std::memcpy(v, &bits, sizeof(*v));
   return absl::OkStatus();
 }
 
 absl::Status SectionReader::Bytes(size_t n, absl::string_view* v) {
-  absl::Status s = Need(n);
-  if (!s.ok()) return s;
+  QALAM_RETURN_IF_ERROR(Need(n));
   *v = data_.substr(pos_, n);
   pos_ += n;
   return absl::OkStatus();

@@ -76,8 +76,7 @@ class ModelFileReader {
 
   // Reads the file at `path` and parses it. NotFound when it cannot be
   // opened; otherwise as Parse.
-  static absl::StatusOr<ModelFileReader> ReadFile(const std::string& path,
-                                                  absl::string_view kind);
+  static absl::StatusOr<ModelFileReader> ReadFile(const std::string& path, absl::string_view kind);
 
   // The bytes of section `name`; the view lives as long as this reader.
   // NotFound "<what>: no section '<name>'" when absent.
@@ -103,8 +102,7 @@ void PutF64(std::string* out, double v);
 // instead of reading past its end.
 class SectionReader {
  public:
-  SectionReader(absl::string_view data, std::string what)
-      : data_(data), what_(std::move(what)) {}
+  SectionReader(absl::string_view data, std::string what) : data_(data), what_(std::move(what)) {}
   absl::Status U32(uint32_t* v);
   absl::Status U64(uint64_t* v);
   absl::Status F64(double* v);

@@ -125,7 +125,8 @@ class Summarizer {
                 int n, SummarizerScratch* scratch, std::vector<std::string>* out) const;
 
  private:
-  Summarizer(std::unique_ptr<const SummaryModel> arabic, std::unique_ptr<const SummaryModel> english);
+  Summarizer(std::unique_ptr<const SummaryModel> arabic,
+             std::unique_ptr<const SummaryModel> english);
 
   std::unique_ptr<const SummaryModel> models_[kNumLanguages];
   std::unique_ptr<KeywordExtractor> keywords_[kNumLanguages];

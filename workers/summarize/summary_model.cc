@@ -56,9 +56,10 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> FromFile(const ModelFileReader& fi
       have_language = true;
     } else if (absl::ConsumePrefix(&line, "features: ")) {
       if (line != FeatureSetSignature()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            what, ": the model was trained for other sentence features than this build "
-                  "computes; rebuild it (see models/README.md)"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(what,
+                         ": the model was trained for other sentence features than this build "
+                         "computes; rebuild it (see models/README.md)"));
       }
       have_features = true;
     } else if (absl::ConsumePrefix(&line, "# ")) {
@@ -81,9 +82,8 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> FromFile(const ModelFileReader& fi
   parts.weights.resize(count);
   for (double& v : parts.weights) QALAM_RETURN_IF_ERROR(r.F64(&v));
   QALAM_RETURN_IF_ERROR(r.ExpectEnd());
-  const std::pair<const char*, DfTable*> tables[] = {{"stem_df", &parts.stem_df},
-                                                     {"phrase_df", &parts.phrase_df},
-                                                     {"lexicon", &parts.lexicon}};
+  const std::pair<const char*, DfTable*> tables[] = {
+      {"stem_df", &parts.stem_df}, {"phrase_df", &parts.phrase_df}, {"lexicon", &parts.lexicon}};
   for (const auto& [name, table] : tables) {
     QALAM_ASSIGN_OR_RETURN(absl::string_view sec, file.Section(name));
     QALAM_ASSIGN_OR_RETURN(*table,

@@ -197,8 +197,8 @@ void HashtagParts(const text::AnalyzedText& doc, const Token& t, uint32_t senten
     kt.end = t.begin + static_cast<uint32_t>(se);
     kt.sentence = sentence;
     const uint64_t h = Hash64(part);
-    bool ok = !part.empty() && CodePoints(part) >= 2 && !HasAsciiDigit(part) &&
-              !text::IsStopWordHash(h);
+    bool ok =
+        !part.empty() && CodePoints(part) >= 2 && !HasAsciiDigit(part) && !text::IsStopWordHash(h);
     const unsigned char lead = part.empty() ? 0 : static_cast<unsigned char>(part[0]);
     if (ok && lead >= 0xD8 && lead <= 0xDB && AllArabicPairs(part)) {
       const size_t strip = CliticPrefixLetters(part);
@@ -253,8 +253,7 @@ void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
         kt.sentence = si;
         // The previous token ended the run; a possessive ends a noun
         // phrase ("Iran's nuclear program": "nuclear program").
-        bool join = run_end == i &&
-                    !(!out->empty() && (out->back().flags & kKwPossessive));
+        bool join = run_end == i && !(!out->empty() && (out->back().flags & kKwPossessive));
         if (!join && run_end + 1 == i && !(out->back().flags & kKwPossessive)) {
           // "well-known": a hyphen without space on either side.
           const Token& h = toks[i - 1];

@@ -39,20 +39,20 @@ inline uint64_t ContentStem(const text::AnalyzedText& doc, const text::Token& t)
 // A keyword candidate word. A hashtag gives one per part (#هاني_شاكر: two,
 // joined into a phrase).
 struct KeywordToken {
-  uint64_t key;        // stem-level key: equal for clitic and case variants
-  uint32_t begin;      // surface: [begin, end) bytes of the analysed text
+  uint64_t key;    // stem-level key: equal for clitic and case variants
+  uint32_t begin;  // surface: [begin, end) bytes of the analysed text
   uint32_t end;
-  uint32_t sentence;   // index of its sentence in the analysed text
-  uint8_t drop;        // Arabic: leading letters (clitics) to drop for display
-  uint8_t flags;       // KeywordTokenFlag bits
+  uint32_t sentence;  // index of its sentence in the analysed text
+  uint8_t drop;       // Arabic: leading letters (clitics) to drop for display
+  uint8_t flags;      // KeywordTokenFlag bits
 };
 
 enum KeywordTokenFlag : uint8_t {
-  kKwJoin = 1,        // continues the run of the previous KeywordToken
-  kKwAddAl = 2,       // display as "ال" + the rest (لل + X -> الX)
-  kKwUpper = 4,       // starts with an upper-case letter
-  kKwLy = 8,          // English word ending in "ly" (adverbs make poor keywords)
-  kKwPossessive = 16, // English 's / ’s: dropped for display
+  kKwJoin = 1,         // continues the run of the previous KeywordToken
+  kKwAddAl = 2,        // display as "ال" + the rest (لل + X -> الX)
+  kKwUpper = 4,        // starts with an upper-case letter
+  kKwLy = 8,           // English word ending in "ly" (adverbs make poor keywords)
+  kKwPossessive = 16,  // English 's / ’s: dropped for display
 };
 
 // Appends the keyword candidate words of `doc` to `*out`, in text order.

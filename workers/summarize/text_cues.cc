@@ -39,8 +39,8 @@ uint32_t At(absl::string_view s, size_t i, int* len) {
 // Python's \s for str (Unicode White_Space).
 bool IsSpace(uint32_t c) {
   return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F) || c == 0x85 ||
-         c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
-         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+         c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+         c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
 bool IsDash(uint32_t c) { return c == '-' || c == 0x2013 || c == 0x2014; }
@@ -96,8 +96,8 @@ bool IsLatinPlace(absl::string_view s, size_t b, size_t e) {
     }
     if (i >= e || !IsAsciiUpper(static_cast<uchar>(s[i]))) return false;
     ++i;
-    while (i < e && (IsAsciiAlpha(static_cast<uchar>(s[i])) || s[i] == '.' || s[i] == '\'' ||
-                     s[i] == '-')) {
+    while (i < e &&
+           (IsAsciiAlpha(static_cast<uchar>(s[i])) || s[i] == '.' || s[i] == '\'' || s[i] == '-')) {
       ++i;
     }
   }
@@ -133,8 +133,19 @@ bool IsAgency(absl::string_view inside) {
   }
   const absl::string_view a(buf, n);
   static const char* const kAgencies[] = {
-      "CNN", "Reuters", "AP", "AFP", "BBC", "UPI", "Bloomberg", "dpa", "DPA", "Xinhua", "ANSA",
-      "EFE", "PA",
+      "CNN",
+      "Reuters",
+      "AP",
+      "AFP",
+      "BBC",
+      "UPI",
+      "Bloomberg",
+      "dpa",
+      "DPA",
+      "Xinhua",
+      "ANSA",
+      "EFE",
+      "PA",
       "\xD8\xB1\xD9\x88\xD9\x8A\xD8\xAA\xD8\xB1\xD8\xB2",  // رويترز
       "\xD8\xA3\xD9\x81\xD8\xA8",                          // أفب
       "\xD8\xAF\xD8\xA8\xD8\xA3",                          // دبأ
@@ -143,8 +154,7 @@ bool IsAgency(absl::string_view inside) {
       "\xD8\xB3\xD8\xA8\xD8\xA7",                          // سبا
       "\xD8\xB3\xD8\xA8\xD8\xA3",                          // سبأ
   };
-  // Only the bare forms with spaces may have them: "أ ف ب" yes, "C NN" is
-  // not CNN, but nobody writes that.
+  // Spaces and dots were removed above, so "أ ف ب" and "أ.ف.ب" both match.
   for (const char* ag : kAgencies) {
     if (a == ag) return true;
   }
@@ -237,7 +247,8 @@ bool StartsWithAny(absl::string_view s, std::initializer_list<absl::string_view>
 
 // Arabic starts allow leading "* • -" and spaces.
 size_t SkipBullets(absl::string_view s) {
-  return SkipWhile(s, 0, [](uint32_t c) { return c == '*' || c == 0x2022 || c == '-' || IsSpace(c); });
+  return SkipWhile(s, 0,
+                   [](uint32_t c) { return c == '*' || c == 0x2022 || c == '-' || IsSpace(c); });
 }
 
 }  // namespace
@@ -265,8 +276,8 @@ bool IsBoilerplate(absl::string_view s) {
   if (StartsWithAny(s, {"editor's note", "editor\xE2\x80\x99s note"})) return true;
   {
     const absl::string_view a = s.substr(SkipBullets(s));
-    if (StartsWithAny(a, {"\xD8\xA7\xD9\x82\xD8\xB1\xD8\xA3",           // اقرأ
-                          "\xD8\xA5\xD9\x82\xD8\xB1\xD8\xA3",           // إقرأ
+    if (StartsWithAny(a, {"\xD8\xA7\xD9\x82\xD8\xB1\xD8\xA3",                   // اقرأ
+                          "\xD8\xA5\xD9\x82\xD8\xB1\xD8\xA3",                   // إقرأ
                           "\xD9\x82\xD8\xAF \xD9\x8A\xD9\x87\xD9\x85\xD9\x83",  // قد يهمك
                           "\xD9\x86\xD9\x82\xD9\x84\xD8\xA7 \xD8\xB9\xD9\x86",  // نقلا عن
                           "\xD9\x86\xD9\x82\xD9\x84\xD8\xA7\xD9\x8B \xD8\xB9\xD9\x86",  // نقلاً عن
@@ -351,13 +362,13 @@ bool IsBylineOrCaption(absl::string_view s, size_t words) {
     return true;
   }
   if (StartsWithAny(s, {"image caption", "media caption", "image copyright", "photo by",
-                        "photo credit", "picture:", "pictured:", "caption:", "file photo",
-                        "(photo", "(image", "photograph:"})) {
+                        "photo credit", "picture:", "pictured:", "caption:", "file photo", "(photo",
+                        "(image", "photograph:"})) {
     return true;
   }
   const absl::string_view a = s.substr(SkipBullets(s));
   if (StartsWithAny(a, {"\xD8\xA8\xD9\x82\xD9\x84\xD9\x85",  // بقلم
-                        // مصدر الصورة
+                                                             // مصدر الصورة
                         "\xD9\x85\xD8\xB5\xD8\xAF\xD8\xB1 \xD8\xA7\xD9\x84\xD8\xB5\xD9\x88\xD8\xB1"
                         "\xD8\xA9",
                         // تعليق على الصورة
@@ -366,7 +377,7 @@ bool IsBylineOrCaption(absl::string_view s, size_t words) {
                         "(\xD8\xB5\xD9\x88\xD8\xB1\xD8\xA9"})) {  // (صورة
     return true;
   }
-  for (absl::string_view lit : {"\xD8\xB5\xD9\x88\xD8\xB1\xD8\xA9",                    // صورة
+  for (absl::string_view lit : {"\xD8\xB5\xD9\x88\xD8\xB1\xD8\xA9",                     // صورة
                                 "\xD8\xA7\xD9\x84\xD8\xB5\xD9\x88\xD8\xB1\xD8\xA9"}) {  // الصورة
     if (MatchAt(a, 0, lit)) {
       const size_t i = SkipWhile(a, lit.size(), IsSpace);

@@ -63,9 +63,10 @@ TEST(KeywordTokens, LexiconDecidesWhetherALetterIsAClitic) {
   const auto& toks = d.get().tokens();
   // A lexicon in which بريطانيا is common and وبريطانيا rare; يلي only
   // twice as common as ليلى.
-  std::vector<std::pair<uint64_t, uint32_t>> e = {
-      {toks[0].norm_hash, 10}, {toks[1].norm_hash, 500}, {toks[2].norm_hash, 100},
-      {toks[3].norm_hash, 200}};
+  std::vector<std::pair<uint64_t, uint32_t>> e = {{toks[0].norm_hash, 10},
+                                                  {toks[1].norm_hash, 500},
+                                                  {toks[2].norm_hash, 100},
+                                                  {toks[3].norm_hash, 200}};
   std::sort(e.begin(), e.end());
   const DfTable lexicon(1000, e);
   const auto t = Tokens(d, &lexicon);

@@ -168,14 +168,13 @@ TEST(SummaryModel, RefusesAModelForOtherFeatures) {
 TEST(SummaryModel, NeedsOneFiniteWeightPerFeature) {
   SummaryModel::Parts p;
   p.weights = {1.0, 2.0};
-  EXPECT_EQ(SummaryModel::Create(std::move(p)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SummaryModel::Create(std::move(p)).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(SummaryModel, BundledModelsLoad) {
   for (const char* lang : {"ar", "en"}) {
-    auto m = SummaryModel::Load(std::string(QALAM_SOURCE_DIR) + "/models/summarize-" + lang +
-                                ".bin");
+    auto m =
+        SummaryModel::Load(std::string(QALAM_SOURCE_DIR) + "/models/summarize-" + lang + ".bin");
     ASSERT_TRUE(m.ok()) << m.status();
     EXPECT_EQ(LanguageCode((*m)->language()), lang);
     EXPECT_GT((*m)->stem_df().size(), 10000u);

@@ -41,8 +41,7 @@ struct Article {
 
 class Summarised {
  public:
-  Summarised(Language lang, const Article& a, SummaryOptions options = SummaryOptions())
-      : a_(a) {
+  Summarised(Language lang, const Article& a, SummaryOptions options = SummaryOptions()) : a_(a) {
     EXPECT_TRUE(analyzer_.Analyze(a_.title, &title_).ok());
     EXPECT_TRUE(analyzer_.Analyze(a_.text, &body_).ok());
     Models().Summarize(lang, title_, body_, options, &scratch_, &summary_);
@@ -116,7 +115,8 @@ TEST(Summarizer, TextWithoutSentenceBoundariesIsOneSentence) {
   // A long run-on text is cut in summary_text (at a comma in the second
   // half of the first 120 words, here), and marked with an ellipsis.
   std::string words;
-  for (int i = 0; i < 300; ++i) absl::StrAppend(&words, i == 0 ? "" : " ", "word", i % 50, i == 100 ? "," : "");
+  for (int i = 0; i < 300; ++i)
+    absl::StrAppend(&words, i == 0 ? "" : " ", "word", i % 50, i == 100 ? "," : "");
   Summarised long_one(Language::kEnglish, {"", words});
   EXPECT_THAT(long_one.summary().sentences, ElementsAre(0));
   EXPECT_THAT(long_one.summary().text, StartsWith("word0 word1 word2"));
@@ -149,15 +149,17 @@ TEST(Summarizer, DoesNotChooseNearDuplicates) {
 
 TEST(Summarizer, StripsDatelinesFromTheSummaryText) {
   Summarised en(Language::kEnglish,
-         {"", "LONDON (Reuters) - British inflation rose to 4 percent in March.\n"
-              "Food prices drove most of the increase."});
+                {"",
+                 "LONDON (Reuters) - British inflation rose to 4 percent in March.\n"
+                 "Food prices drove most of the increase."});
   EXPECT_THAT(en.summary().sentences, ElementsAre(0, 1));
   EXPECT_EQ(en.summary().text,
             "British inflation rose to 4 percent in March. Food prices drove most of the "
             "increase.");
   Summarised ar(Language::kArabic,
-         {"", "دبي، الإمارات العربية المتحدة (CNN) -- أعلنت هيئة الطيران عن افتتاح مطار جديد.\n"
-              "وسيستقبل المطار أول رحلاته الشهر المقبل."});
+                {"",
+                 "دبي، الإمارات العربية المتحدة (CNN) -- أعلنت هيئة الطيران عن افتتاح مطار جديد.\n"
+                 "وسيستقبل المطار أول رحلاته الشهر المقبل."});
   EXPECT_THAT(ar.summary().sentences, ElementsAre(0, 1));
   EXPECT_EQ(ar.summary().text,
             "أعلنت هيئة الطيران عن افتتاح مطار جديد. وسيستقبل المطار أول رحلاته الشهر المقبل.");
@@ -273,9 +275,9 @@ TEST(Keywords, ArabicArticlesOfTheSample) {
 
 TEST(Keywords, ClitcVariantsCollapse) {
   Summarised r(Language::kArabic,
-        {"الحكومة تعلن خطة جديدة",
-         "أعلنت الحكومة خطة للإصلاح. وقالت والحكومة ماضية في الخطة. ورحبت الأحزاب بالحكومة "
-         "الجديدة. وطالبت النقابات للحكومة بالحوار."});
+               {"الحكومة تعلن خطة جديدة",
+                "أعلنت الحكومة خطة للإصلاح. وقالت والحكومة ماضية في الخطة. ورحبت الأحزاب بالحكومة "
+                "الجديدة. وطالبت النقابات للحكومة بالحوار."});
   int government = 0;
   for (const std::string& k : r.keywords()) {
     government += k.find("\xD8\xAD\xD9\x83\xD9\x88\xD9\x85\xD8\xA9") != std::string::npos;  // حكومة

@@ -29,8 +29,8 @@ TEST(Rouge, ScoresAsTheProjectScorer) {
   };
   const Case cases[] = {
       {"The cat sat on the mat.", "The cat was on the mat!", 0.8333333333, 0.6, 0.8333333333},
-      {"أعلنت الحكومةُ أنّ الاقتصادَ سينمو هذا العام",
-       "قالت الحكومة إن الاقتصاد سينمو العام المقبل", 0.7142857143, 0.5, 0.7142857143},
+      {"أعلنت الحكومةُ أنّ الاقتصادَ سينمو هذا العام", "قالت الحكومة إن الاقتصاد سينمو العام المقبل",
+       0.7142857143, 0.5, 0.7142857143},
       {"Police arrested 3 men in Paris on Friday", "Three men were arrested by police in Paris",
        0.625, 0.1428571429, 0.375},
       {"a b c d e", "e d c b a", 1.0, 0.0, 0.2},

@@ -118,8 +118,7 @@ int main(int argc, char** argv) {
     if (!junk) options.junk = qalam::summarize::JunkRules{false, false, 0, false};
     for (Language l : todo) {
       for (const auto& set : qalam::summarize::RecipeFor(l).summary_sets) {
-        auto r = qalam::summarize::EvaluateSet(**summarizer, l, set, data_dir, eval_split,
-                                               options);
+        auto r = qalam::summarize::EvaluateSet(**summarizer, l, set, data_dir, eval_split, options);
         if (!r.ok()) return Fail(r.status());
         std::cout << absl::StrFormat("%-9s %s n=%-5d K=%d summary_text %s  summary %s  lead %s\n",
                                      r->task, eval_split, r->articles, set.k, Fmt(r->summary_text),

@@ -94,7 +94,8 @@ void CrossValidate(const std::vector<RankingDoc>& docs, const std::vector<CvDoc>
       const uint32_t n = docs[i].n;
       std::vector<double> score(n, 0.0);
       for (uint32_t s = 0; s < n; ++s) {
-        for (int j = 0; j < kNumFeatures; ++j) score[s] += (*w)[j] * docs[i].x[s * kNumFeatures + j];
+        for (int j = 0; j < kNumFeatures; ++j)
+          score[s] += (*w)[j] * docs[i].x[s * kNumFeatures + j];
       }
       std::vector<uint32_t> order(n);
       for (uint32_t s = 0; s < n; ++s) order[s] = s;
@@ -171,8 +172,8 @@ LanguageRecipe RecipeFor(Language lang) {
   if (lang == Language::kArabic) {
     return LanguageRecipe{lang, {"ar-multi", "ar-ant"}, {{"ar-multi", 1, false}}};
   }
-  return LanguageRecipe{lang, {"en-cnn", "en-bbc", "en-ag"},
-                        {{"en-cnn", 3, true}, {"en-bbc", 5, false}}};
+  return LanguageRecipe{
+      lang, {"en-cnn", "en-bbc", "en-ag"}, {{"en-cnn", 3, true}, {"en-bbc", 5, false}}};
 }
 
 absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
@@ -189,8 +190,8 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
   if (lang == Language::kArabic) {
     LexiconBuilder lb;
     for (const std::string& task : recipe.table_tasks) {
-      QALAM_RETURN_IF_ERROR(ForEachRecord(
-          Path(options.data_dir, task, "train"), [&](const CorpusRecord& r) {
+      QALAM_RETURN_IF_ERROR(
+          ForEachRecord(Path(options.data_dir, task, "train"), [&](const CorpusRecord& r) {
             if (analyzer.Analyze(r.title, &title_doc).ok()) lb.AddText(title_doc);
             if (analyzer.Analyze(r.text, &body_doc).ok()) lb.AddText(body_doc);
           }));
@@ -203,13 +204,13 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
   DfTableBuilder builder(&lexicon);
   size_t docs_per_task[8] = {};
   for (size_t t = 0; t < recipe.table_tasks.size(); ++t) {
-    QALAM_RETURN_IF_ERROR(ForEachRecord(
-        Path(options.data_dir, recipe.table_tasks[t], "train"), [&](const CorpusRecord& r) {
-          if (!analyzer.Analyze(r.title, &title_doc).ok()) return;
-          if (!analyzer.Analyze(r.text, &body_doc).ok()) return;
-          builder.AddDocument(title_doc, body_doc);
-          ++docs_per_task[t];
-        }));
+    QALAM_RETURN_IF_ERROR(ForEachRecord(Path(options.data_dir, recipe.table_tasks[t], "train"),
+                                        [&](const CorpusRecord& r) {
+                                          if (!analyzer.Analyze(r.title, &title_doc).ok()) return;
+                                          if (!analyzer.Analyze(r.text, &body_doc).ok()) return;
+                                          builder.AddDocument(title_doc, body_doc);
+                                          ++docs_per_task[t];
+                                        }));
   }
   DfTable stem_df = builder.BuildStemDf(options.min_stem_df);
   DfTable phrase_df = builder.BuildPhraseDf(options.min_phrase_df, options.min_word_df);
@@ -229,8 +230,8 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
   for (size_t set_index = 0; set_index < recipe.summary_sets.size(); ++set_index) {
     const SummarySet& set = recipe.summary_sets[set_index];
     size_t rows = 0;
-    QALAM_RETURN_IF_ERROR(ForEachRecord(
-        Path(options.data_dir, set.task, "train"), [&](const CorpusRecord& r) {
+    QALAM_RETURN_IF_ERROR(
+        ForEachRecord(Path(options.data_dir, set.task, "train"), [&](const CorpusRecord& r) {
           if (!Reference(set, r, &ref)) return;
           if (!analyzer.Analyze(r.title, &title_doc).ok()) return;
           if (!analyzer.Analyze(r.text, &body_doc).ok()) return;
@@ -238,8 +239,8 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
           const auto& sents = body_doc.sentences();
           std::vector<std::vector<uint64_t>> stoks(sents.size());
           for (size_t i = 0; i < sents.size(); ++i) {
-            stoks[i] = RougeTokens(
-                body_doc.text().substr(sents[i].begin, sents[i].end - sents[i].begin));
+            stoks[i] =
+                RougeTokens(body_doc.text().substr(sents[i].begin, sents[i].end - sents[i].begin));
           }
           std::vector<uint64_t> ref_tokens = RougeTokens(ref);
           const std::vector<uint32_t> oracle = GreedyOracle(stoks, ref_tokens, set.k);
@@ -251,9 +252,9 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
             c.ref = std::move(ref_tokens);
             c.junk = fs.junk;
             if (!sents.empty()) {
-              c.first_stripped = RougeTokens(body_doc.text().substr(
-                  sents[0].begin + fs.dateline0_bytes,
-                  sents[0].end - sents[0].begin - fs.dateline0_bytes));
+              c.first_stripped = RougeTokens(
+                  body_doc.text().substr(sents[0].begin + fs.dateline0_bytes,
+                                         sents[0].end - sents[0].begin - fs.dateline0_bytes));
             }
             c.sents = stoks;
             cv.push_back(std::move(c));
@@ -268,10 +269,9 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
           docs.push_back(std::move(d));
           ++rows;
         }));
-    set_desc.push_back(absl::StrCat(set.task, " train (", rows, " articles, K=", set.k,
-                                    set.sentences_ref ? ", reference summary_sentences"
-                                                      : ", reference summary",
-                                    ")"));
+    set_desc.push_back(absl::StrCat(
+        set.task, " train (", rows, " articles, K=", set.k,
+        set.sentences_ref ? ", reference summary_sentences" : ", reference summary", ")"));
     if (log) {
       *log << set.task << ": " << rows << " articles labelled  (" << Seconds(start) << " s)\n";
     }
@@ -300,17 +300,16 @@ absl::StatusOr<std::unique_ptr<SummaryModel>> TrainModel(Language lang,
   }
   parts.description = absl::StrCat(
       "built by qalam-summarize-train (see models/README.md)\n",
-      "stem_df: content stems of title + text, ", builder.num_docs(), " documents: ",
-      table_sources, "; ", stem_df.size(), " stems (df >= ", options.min_stem_df, ")\n",
+      "stem_df: content stems of title + text, ", builder.num_docs(), " documents: ", table_sources,
+      "; ", stem_df.size(), " stems (df >= ", options.min_stem_df, ")\n",
       "phrase_df: keyword keys of 1-4-word phrases, same documents; ", phrase_df.size(),
-      " keys (words df >= ", options.min_word_df, ", phrases df >= ", options.min_phrase_df,
-      ")\n",
+      " keys (words df >= ", options.min_word_df, ", phrases df >= ", options.min_phrase_df, ")\n",
       lang == Language::kArabic
           ? absl::StrCat("lexicon: normalised Arabic words of the same documents seen >= ",
                          options.min_lexicon_count, " times; ", lexicon.size(), " words\n")
           : std::string("lexicon: empty (English needs no clitic lexicon)\n"),
-      "weights: pairwise logistic ranker (C=", options.ranker.c, ", <= ",
-      options.ranker.max_pairs_per_positive, " pairs per oracle sentence, seed ",
+      "weights: pairwise logistic ranker (C=", options.ranker.c,
+      ", <= ", options.ranker.max_pairs_per_positive, " pairs per oracle sentence, seed ",
       options.ranker.seed, ") on greedy ROUGE-1+2 oracle labels of ",
       absl::StrJoin(set_desc, " + "));
   parts.stem_df = std::move(stem_df);
@@ -331,27 +330,25 @@ absl::StatusOr<EvalResult> EvaluateSet(const Summarizer& summarizer, Language la
   SummarizerScratch scratch;
   Summary summary;
   std::string ref, plain;
-  QALAM_RETURN_IF_ERROR(ForEachRecord(
-      Path(data_dir, set.task, split), [&](const CorpusRecord& r) {
-        if (!Reference(set, r, &ref)) return;
-        if (!analyzer.Analyze(r.title, &title_doc).ok()) return;
-        if (!analyzer.Analyze(r.text, &body_doc).ok()) return;
-        summarizer.Summarize(lang, title_doc, body_doc, options, &scratch, &summary);
-        const std::vector<uint64_t> rt = RougeTokens(ref);
-        Add(&res.summary_text, Rouge(rt, RougeTokens(summary.text)));
-        plain.clear();
-        AppendSummaryText(body_doc, summary.sentences, 0, 0, &plain);
-        Add(&res.summary, Rouge(rt, RougeTokens(plain)));
-        std::vector<uint32_t> lead;
-        for (uint32_t i = 0; i < body_doc.sentences().size() && i < static_cast<uint32_t>(set.k);
-             ++i) {
-          lead.push_back(i);
-        }
-        plain.clear();
-        AppendSummaryText(body_doc, lead, 0, 0, &plain);
-        Add(&res.lead, Rouge(rt, RougeTokens(plain)));
-        ++res.articles;
-      }));
+  QALAM_RETURN_IF_ERROR(ForEachRecord(Path(data_dir, set.task, split), [&](const CorpusRecord& r) {
+    if (!Reference(set, r, &ref)) return;
+    if (!analyzer.Analyze(r.title, &title_doc).ok()) return;
+    if (!analyzer.Analyze(r.text, &body_doc).ok()) return;
+    summarizer.Summarize(lang, title_doc, body_doc, options, &scratch, &summary);
+    const std::vector<uint64_t> rt = RougeTokens(ref);
+    Add(&res.summary_text, Rouge(rt, RougeTokens(summary.text)));
+    plain.clear();
+    AppendSummaryText(body_doc, summary.sentences, 0, 0, &plain);
+    Add(&res.summary, Rouge(rt, RougeTokens(plain)));
+    std::vector<uint32_t> lead;
+    for (uint32_t i = 0; i < body_doc.sentences().size() && i < static_cast<uint32_t>(set.k); ++i) {
+      lead.push_back(i);
+    }
+    plain.clear();
+    AppendSummaryText(body_doc, lead, 0, 0, &plain);
+    Add(&res.lead, Rouge(rt, RougeTokens(plain)));
+    ++res.articles;
+  }));
   Divide(&res.summary_text, res.articles);
   Divide(&res.summary, res.articles);
   Divide(&res.lead, res.articles);

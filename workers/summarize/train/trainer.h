@@ -44,7 +44,7 @@ absl::Status ForEachRecord(const std::string& path,
 
 // A summarisation set: which rows, which reference, which K.
 struct SummarySet {
-  std::string task;          // folder under the data directory
+  std::string task;  // folder under the data directory
   int k = 3;
   bool sentences_ref = false;  // reference = summary_sentences joined by " " (else summary)
 };
@@ -62,18 +62,18 @@ struct LanguageRecipe {
 LanguageRecipe RecipeFor(Language lang);
 
 struct TrainOptions {
-  std::string data_dir;               // <data_dir>/<task>/train.jsonl
-  uint32_t min_lexicon_count = 3;     // Arabic words kept in the lexicon
-  uint32_t min_phrase_df = 2;         // phrases (2-4 words) kept in the keyword table
-  uint32_t min_word_df = 1;           // single words kept in the keyword table
-  uint32_t min_stem_df = 1;           // stems kept in the summariser's table
+  std::string data_dir;            // <data_dir>/<task>/train.jsonl
+  uint32_t min_lexicon_count = 3;  // Arabic words kept in the lexicon
+  uint32_t min_phrase_df = 2;      // phrases (2-4 words) kept in the keyword table
+  uint32_t min_word_df = 1;        // single words kept in the keyword table
+  uint32_t min_stem_df = 1;        // stems kept in the summariser's table
   RankerOptions ranker;
   // When > 1: also cross-validate the ranker on the train articles (fold =
   // article index mod cv_folds within each set; the tables are not
   // re-learned per fold) and log ROUGE of Summary::text-style output
   // against Lead-K.
   int cv_folds = 0;
-  std::ostream* log = nullptr;        // progress lines, or null
+  std::ostream* log = nullptr;  // progress lines, or null
 };
 
 // Learns the model of `lang`. Errors: reading the corpora, or fitting.
