@@ -26,8 +26,8 @@
 //     analyzer.Analyze(title, &title_doc); analyzer.Analyze(body, &body_doc);
 //     builder.AddDocument(title_doc, body_doc);
 //   }
-//   auto model = base.WithTables(builder.BuildStemDf(), builder.BuildPhraseDf(),
-//                                base.lexicon());
+//   std::unique_ptr<SummaryModel> model = base.WithTables(
+//       builder.BuildStemDf(), builder.BuildPhraseDf(), base.lexicon().Copy());
 //   QALAM_RETURN_IF_ERROR(model->Save("my-summarize-ar.bin"));
 //
 // To learn the lexicon from the same corpus as well, run a LexiconBuilder

@@ -1,5 +1,6 @@
 #include "workers/summarize/summarizer.h"
 
+#include <cstdio>
 #include <set>
 #include <string>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "workers/summarize/df_table.h"
 #include "workers/summarize/train/trainer.h"
 #include "workers/text/analyzer.h"
 #include "workers/text/stopwords.h"
@@ -284,6 +286,46 @@ TEST(Keywords, ClitcVariantsCollapse) {
   }
   EXPECT_EQ(government, 1) << absl::StrJoin(r.keywords(), " ; ");
   EXPECT_THAT(r.keywords(), Contains("الحكومة"));
+}
+
+TEST(DfTableBuilder, RebuildsTheTablesOfAModelFromACorpus) {
+  // What `qalam train` can do with a user's corpus (see df_table.h).
+  const SummaryModel& base = Models().model(Language::kArabic);
+  DfTableBuilder builder(&base.lexicon());
+  text::Analyzer analyzer;
+  text::AnalyzedText title, body;
+  for (const CorpusRecord& rec : Sample()) {
+    ASSERT_TRUE(analyzer.Analyze(rec.title, &title).ok());
+    ASSERT_TRUE(analyzer.Analyze(rec.text, &body).ok());
+    builder.AddDocument(title, body);
+  }
+  std::unique_ptr<SummaryModel> mine =
+      base.WithTables(builder.BuildStemDf(), builder.BuildPhraseDf(), base.lexicon().Copy());
+  EXPECT_EQ(mine->phrase_df().num_docs(), 200u);
+  const std::string path = "/tmp/qalam_summarize_test_mine.bin";
+  ASSERT_TRUE(mine->Save(path).ok());
+  auto loaded = SummaryModel::Load(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->weights(), base.weights());
+  auto en = SummaryModel::Load(std::string(QALAM_SOURCE_DIR) + "/models/summarize-en.bin");
+  ASSERT_TRUE(en.ok());
+  auto summarizer = Summarizer::Create(std::move(loaded).value(), std::move(en).value());
+  ASSERT_TRUE(summarizer.ok()) << summarizer.status();
+  std::remove(path.c_str());
+  const std::vector<CorpusRecord> sample = Sample();
+  ASSERT_TRUE(analyzer.Analyze(sample[0].title, &title).ok());
+  ASSERT_TRUE(analyzer.Analyze(sample[0].text, &body).ok());
+  SummarizerScratch scratch;
+  std::vector<std::string> kw;
+  (*summarizer)->Keywords(Language::kArabic, title, body, 10, &scratch, &kw);
+  EXPECT_THAT(kw, Contains("أشرف غريب"));
+  // Models of the wrong language are refused.
+  auto swapped = Summarizer::Create(
+      std::move(SummaryModel::Load(std::string(QALAM_SOURCE_DIR) + "/models/summarize-en.bin"))
+          .value(),
+      std::move(SummaryModel::Load(std::string(QALAM_SOURCE_DIR) + "/models/summarize-ar.bin"))
+          .value());
+  EXPECT_EQ(swapped.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(Summarizer, SafeForConcurrentUseWithOwnScratch) {
