@@ -40,6 +40,8 @@ int AnnotateCommand(int argc, char** argv) {
   ArticleLimits limits;
   std::string offsets = "utf8";
   int64_t summary_sentences = 3;
+  double summary_ratio = 0;
+  int64_t summary_max_sentences = 10;
   int64_t keywords = 10;
   int64_t max_article_bytes = static_cast<int64_t>(limits.max_text_bytes);
   bool replace_invalid = false;
@@ -61,6 +63,12 @@ int AnnotateCommand(int argc, char** argv) {
   flags.String("lang-field", &fields.lang, "JSON field holding a language hint", "NAME");
   flags.String("offsets", &offsets, "units of sentence offsets: utf8, utf16 or codepoint", "UNIT");
   flags.Int("summary-sentences", &summary_sentences, "sentences per summary (K)", "K");
+  flags.Double("summary-ratio", &summary_ratio,
+               "summarise to this share of each article's sentences instead: K = ceil(R x "
+               "sentences), at least 1, at most --summary-max-sentences (0: use K)",
+               "R");
+  flags.Int("summary-max-sentences", &summary_max_sentences,
+            "the most sentences --summary-ratio may choose", "M");
   flags.Int("keywords", &keywords, "keywords per article (N)", "N");
   flags.Int("max-article-bytes", &max_article_bytes, "refuse articles whose text is longer", "BYTES");
   flags.Bool("replace-invalid-utf8", &replace_invalid,
@@ -82,8 +90,12 @@ int AnnotateCommand(int argc, char** argv) {
   AnnotateOptions options;
   options.summary_sentences = static_cast<int>(summary_sentences);
   options.keywords = static_cast<int>(keywords);
-  if (summary_sentences != options.summary_sentences || keywords != options.keywords) {
-    st = absl::InvalidArgumentError("--summary-sentences or --keywords out of range");
+  options.summary_ratio = summary_ratio;
+  options.summary_max_sentences = static_cast<int>(summary_max_sentences);
+  if (summary_sentences != options.summary_sentences || keywords != options.keywords ||
+      summary_max_sentences != options.summary_max_sentences) {
+    st = absl::InvalidArgumentError(
+        "--summary-sentences, --summary-max-sentences or --keywords out of range");
   }
   if (st.ok()) st = text::ParseOffsetUnit(offsets, &options.offsets);
   if (st.ok()) st = ValidateAnnotateOptions(options);

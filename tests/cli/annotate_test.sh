@@ -65,6 +65,32 @@ assert "invalid UTF-8 at byte" in errs[1]["error"], errs[1]
 assert errs[2]["id"] == "notext"
 PY
 
+# Summaries and keywords from the bundled models; K, the ratio and N.
+python3 - "$T/out.jsonl" <<'PY' || fail "summaries and keywords"
+import json, sys
+out = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+for o in out:
+    k = min(3, len(o["sentences"]))
+    assert len(o["summary"]) == k and o["summary"] == sorted(o["summary"]), o["id"]
+    assert o["summary_text"] and 1 <= len(o["keywords"]) <= 10, o["id"]
+PY
+head -5 "$SRC/examples/sample.jsonl" | "$QALAM" annotate --summary-ratio 0.5 --summary-max-sentences 2 \
+  --keywords 3 > "$T/ratio.jsonl" || fail "--summary-ratio"
+python3 - "$T/ratio.jsonl" <<'PY' || fail "ratio and keyword count"
+import json, math, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    o = json.loads(l)
+    assert len(o["summary"]) == min(2, max(1, math.ceil(0.5 * len(o["sentences"])))), o["id"]
+    assert len(o["keywords"]) == 3, o["id"]
+PY
+if "$QALAM" annotate --summary-ratio 2 </dev/null 2>"$T/err"; then fail "bad --summary-ratio accepted"; fi
+# A model folder without the models: a clear message, exit status 1.
+mkdir -p "$T/models"
+printf 'QALAMMDL garbage' > "$T/models/summarize-ar.bin"
+cp "$SRC/models/summarize-en.bin" "$T/models/"
+if QALAM_MODEL_DIR="$T/models" "$QALAM" annotate </dev/null 2>"$T/err"; then fail "corrupt model accepted"; fi
+grep -q "summarize-ar.bin" "$T/err" || fail "corrupt model message: $(cat "$T/err")"
+
 # A missing input stops the job with a message and a non-zero status.
 if "$QALAM" annotate "$T/does-not-exist.jsonl" > /dev/null 2> "$T/err"; then fail "missing input"; fi
 grep -q "does not exist" "$T/err" || fail "missing input message"

@@ -53,7 +53,12 @@ TEST(WorkerProcess, SigtermDuringABatchLetsItCompleteThenExitsZero) {
   auto worker = WorkerProcess::Start(QALAM_WORKER_BIN,
                                      {"--listen", "127.0.0.1:0", "--threads", "1", "--verbose"});
   ASSERT_TRUE(worker.ok()) << worker.status();
-  auto channel = grpc::CreateChannel((*worker)->address(), grpc::InsecureChannelCredentials());
+  // A batch of thousands of full results is larger than gRPC's default 4 MiB
+  // receive limit; the coordinator raises it the same way.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  auto channel = grpc::CreateCustomChannel((*worker)->address(),
+                                           grpc::InsecureChannelCredentials(), args);
   auto stub = v1::Worker::NewStub(channel);
 
   // A batch big enough to take a while: the sample corpus, 20 times.

@@ -17,11 +17,32 @@ absl::Status ValidateAnnotateOptions(const AnnotateOptions& options) {
                                                    kMaxSummarySentences, "], got ",
                                                    options.summary_sentences));
   }
+  if (!(options.summary_ratio >= 0 && options.summary_ratio <= 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("summary ratio must be in [0, 1], got ", options.summary_ratio));
+  }
+  if (options.summary_max_sentences < 1 ||
+      options.summary_max_sentences > kMaxSummarySentences) {
+    return absl::InvalidArgumentError(absl::StrCat("summary max sentences must be in [1, ",
+                                                   kMaxSummarySentences, "], got ",
+                                                   options.summary_max_sentences));
+  }
   if (options.keywords < 0 || options.keywords > kMaxKeywords) {
     return absl::InvalidArgumentError(absl::StrCat("keywords must be in [0, ", kMaxKeywords,
                                                    "], got ", options.keywords));
   }
   return absl::OkStatus();
+}
+
+summarize::Language SummaryLanguage(const text::LanguageResult* identified,
+                                    const text::AnalyzedText& body) {
+  if (identified != nullptr) {
+    if (identified->lang == text::Language::kArabic) return summarize::Language::kArabic;
+    if (identified->lang == text::Language::kEnglish) return summarize::Language::kEnglish;
+  }
+  const auto& letters = body.letters_by_script();
+  return letters[text::kScriptArabic] > letters[text::kScriptLatin] ? summarize::Language::kArabic
+                                                                    : summarize::Language::kEnglish;
 }
 
 Annotator::Annotator(text::AnalyzerOptions analyzer_options)
@@ -46,6 +67,14 @@ absl::Status Annotator::LoadModels(const std::string& model_dir) {
   QALAM_ASSIGN_OR_RETURN(std::string langid_path, path("langid.bin"));
   QALAM_ASSIGN_OR_RETURN(langid_, text::LanguageIdentifier::Load(langid_path));
   versions_.language_model = DescribeModelFile(langid_path);
+  QALAM_ASSIGN_OR_RETURN(std::string ar_path, path("summarize-ar.bin"));
+  QALAM_ASSIGN_OR_RETURN(std::string en_path, path("summarize-en.bin"));
+  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<summarize::SummaryModel> ar,
+                         summarize::SummaryModel::Load(ar_path));
+  QALAM_ASSIGN_OR_RETURN(std::unique_ptr<summarize::SummaryModel> en,
+                         summarize::SummaryModel::Load(en_path));
+  QALAM_ASSIGN_OR_RETURN(summarizer_, summarize::Summarizer::Create(std::move(ar), std::move(en)));
+  versions_.summarizer = absl::StrCat(DescribeModelFile(ar_path), ", ", DescribeModelFile(en_path));
   return absl::OkStatus();
 }
 
@@ -96,9 +125,13 @@ absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptio
   result->id.assign(article.id.data(), article.id.size());
   QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.text, &scratch->analyzed));
   const text::AnalyzedText& doc = scratch->analyzed;
+  // The language serves the result line and picks the summariser's model.
+  const bool summaries = options.summarize || options.keywords_enabled;
+  text::LanguageResult lang;
+  const bool identified = langid_ != nullptr && (options.language || summaries);
+  if (identified) lang = DecideLanguage(*langid_, article);
   if (options.language) {
     if (langid_ == nullptr) return status_;
-    const text::LanguageResult lang = DecideLanguage(*langid_, article);
     result->has_language = true;
     result->language = lang.code();
     result->language_confidence = static_cast<float>(lang.confidence);
@@ -112,6 +145,30 @@ absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptio
       result->sentence_offsets.push_back(s.end);
     }
     text::ConvertOffsets(article.text, options.offsets, &result->sentence_offsets);
+  }
+  const text::AnalyzerOptions& ao = analyzer_.options();
+  if (summaries && ao.stems && ao.sentences) {
+    if (summarizer_ == nullptr) return status_;
+    QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.title, &scratch->title));
+    const summarize::Language summary_lang = SummaryLanguage(identified ? &lang : nullptr, doc);
+    if (options.summarize) {
+      summarize::SummaryOptions so;
+      so.sentences = options.summary_sentences;
+      so.ratio = options.summary_ratio;
+      so.min_sentences = 1;
+      so.max_sentences = options.summary_max_sentences;
+      summarizer_->Summarize(summary_lang, scratch->title, doc, so, &scratch->summarizer,
+                             &scratch->summary);
+      result->has_summary = true;
+      result->summary.assign(scratch->summary.sentences.begin(),
+                             scratch->summary.sentences.end());
+      result->summary_text.assign(scratch->summary.text);
+    }
+    if (options.keywords_enabled) {
+      summarizer_->Keywords(summary_lang, scratch->title, doc, options.keywords,
+                            &scratch->summarizer, &result->keywords);
+      result->has_keywords = true;
+    }
   }
   return absl::OkStatus();
 }

@@ -2,8 +2,9 @@
 // so that `qalam annotate`, the worker and the API produce identical results
 // by construction.
 //
-// It runs the text core (sentences, tokens) and the language identifier;
-// topic classification, summaries and keywords plug in here as they land.
+// It runs the text core (sentences, tokens), the language identifier and
+// the summariser (summaries and keywords); topic classification plugs in
+// here as it lands.
 //
 // An Annotator is immutable after construction and safe for concurrent use;
 // each thread passes its own AnnotatorScratch.
@@ -16,8 +17,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "workers/pipeline/article.h"
+#include "workers/summarize/summarizer.h"
 #include "workers/text/analyzer.h"
 #include "workers/text/langid.h"
 #include "workers/text/utf8.h"
@@ -27,6 +30,10 @@ namespace qalam {
 struct AnnotateOptions {
   text::OffsetUnit offsets = text::OffsetUnit::kUtf8;
   int summary_sentences = 3;  // K
+  // When > 0, K = ceil(summary_ratio * the article's sentences), at least 1
+  // and at most summary_max_sentences (summary_sentences is then unused).
+  double summary_ratio = 0;
+  int summary_max_sentences = 10;
   int keywords = 10;          // N
   // What to compute. Fields not computed are left out of the result line.
   bool sentences = true;      // "sentences" and "tokens"
@@ -41,7 +48,8 @@ struct AnnotateOptions {
 inline constexpr int kMaxSummarySentences = 1000;
 inline constexpr int kMaxKeywords = 1000;
 
-// Checks K and N against the bounds above. InvalidArgument naming the field.
+// Checks K, the ratio (0 <= r <= 1), its maximum and N against the bounds
+// above. InvalidArgument naming the field.
 absl::Status ValidateAnnotateOptions(const AnnotateOptions& options);
 
 struct ScoredLabel {
@@ -81,6 +89,9 @@ struct AnnotationResult {
 // Per-thread memory reused across articles.
 struct AnnotatorScratch {
   text::AnalyzedText analyzed;
+  text::AnalyzedText title;
+  summarize::SummarizerScratch summarizer;
+  summarize::Summary summary;
 };
 
 // What produced the annotations: each model as "<file> <64-bit content hash
@@ -93,6 +104,13 @@ struct ModelVersions {
   std::string summarizer;
 };
 
+// The language whose summariser model serves the article: the identified
+// language when it is "ar" or "en"; otherwise (undetermined, or no
+// identification) Arabic when the text has more Arabic letters than Latin
+// ones, else English.
+summarize::Language SummaryLanguage(const text::LanguageResult* identified,
+                                    const text::AnalyzedText& body);
+
 struct AnnotatorConfig {
   text::AnalyzerOptions analyzer;
   // Folder of the model files; empty = the bundled models (see
@@ -102,14 +120,18 @@ struct AnnotatorConfig {
 
 class Annotator {
  public:
-  // Loads the models. Errors name the model file and what is wrong with it
-  // (NotFound, InvalidArgument for a wrong format, DataLoss for a damaged
-  // file).
+  // Loads the models: the language identifier (langid.bin) and the
+  // summariser's (summarize-ar.bin, summarize-en.bin). Errors name the model
+  // file and what is wrong with it (NotFound, InvalidArgument for a wrong
+  // format, DataLoss for a damaged file, FailedPrecondition for a summariser
+  // model built for other features).
   static absl::StatusOr<std::unique_ptr<Annotator>> Create(const AnnotatorConfig& config);
 
   // An annotator with the bundled models. When a model cannot be loaded,
   // status() says why and Annotate fails with that status for any feature
   // that needs it; prefer Create, which reports the error up front.
+  // Summaries and keywords need stems and sentences (the AnalyzerOptions
+  // defaults); with other options they are left out.
   explicit Annotator(text::AnalyzerOptions analyzer_options = text::AnalyzerOptions());
   Annotator(const Annotator&) = delete;
   Annotator& operator=(const Annotator&) = delete;
@@ -120,11 +142,14 @@ class Annotator {
 
   // The language identifier; null when it could not be loaded.
   const text::LanguageIdentifier* language_identifier() const { return langid_.get(); }
+  // The summariser; null when its models could not be loaded.
+  const summarize::Summarizer* summarizer() const { return summarizer_.get(); }
 
-  // Annotates `article` into `*result` (replacing its contents).
-  // REQUIRES: article.text is valid UTF-8 (ArticleParser or
-  // ValidateArticleText checked it). Returns InvalidArgument for a text the
-  // text core refuses (too large).
+  // Annotates `article` into `*result` (replacing its contents). The
+  // summary and keywords use article.title as the title (it may be empty).
+  // REQUIRES: article.text and article.title are valid UTF-8 (ArticleParser
+  // or ValidateArticleText checked the text). Returns InvalidArgument for a
+  // text the text core refuses (too large).
   absl::Status Annotate(const ArticleView& article, const AnnotateOptions& options,
                         AnnotatorScratch* scratch, AnnotationResult* result) const;
 
@@ -135,6 +160,7 @@ class Annotator {
   text::Analyzer analyzer_;
   std::unique_ptr<text::LanguageIdentifier> langid_;
   ModelVersions versions_;
+  std::unique_ptr<const summarize::Summarizer> summarizer_;
   absl::Status status_;  // of loading the models
 };
 

@@ -23,7 +23,19 @@ constexpr char kArabic[] =
     "قال قالت يقول تقول وقال وقالت اضاف اضافت واضاف واضافت اكد اكدت "
     "حسب لدي ضمن لدي بينما الذي عدة عدد مدي لدي يتم تم ثمة هنالك سواء "
     "كي لكي حتي كأن وان فان بان لان وهو وهي وقد ولا وما وفي ومن وعلي "
-    "والتي والذي وذلك وهذا وهذه وكان وكانت ولم ولن ثم ايا اياه ايها";
+    "والتي والذي وذلك وهذا وهذه وكان وكانت ولم ولن ثم ايا اياه ايها "
+    // Added for summaries and keywords (workers/summarize): weekdays, number
+    // words, more reporting verbs ("اوضح", "ذكرت", "كشف") and their و-forms,
+    // and common function words the summariser's recipe treats as stop words.
+    "ابدا اثنين احد احدي اربعة اشار اشارت اصبح اصبحت اطار اعتقد اقل اكثر "
+    "الاثنين الاحد الاربعاء الثلاثاء الجمعة الخميس السبت العام الف اليوم "
+    "امر امس اوضح اول بات باتت بحسب بشكل تزال تعبيره ثلاثة جانب حال حد "
+    "خمسة ذكر ذكرت ربما زال صار صارت ظل عام عما فيما قط كانا كشف كلما "
+    "كنا كنت لانها لايزال لديه لديها لذلك لكنها لما لهذا ليكون مازال "
+    "مليون نعم نفس واحد واشار واشارت واكد والي واوضح واول واي وايضا "
+    "وبحسب وبعد وبين وتقول وتم وحتي وخلال وذكر وذكرت وسوف وعن وفيما وقبل "
+    "وكشف وكل وكما ولدي ولكن وليس ومثل ومع ومنذ وهنا وهناك ويذكر ويشار "
+    "ويقول يذكر يزال يشار يكونوا يمكن يوم";
 
 constexpr char kEnglish[] =
     "a about above after again against all am an and any are aren't as at be "
@@ -40,7 +52,27 @@ constexpr char kEnglish[] =
     "we've were weren't what what's when when's where where's which while who "
     "who's whom why why's will with won't would wouldn't you you'd you'll "
     "you're you've your yours yourself yourselves also said says say just "
-    "may might must shall would could us one its via per";
+    "may might must shall would could us one its via per "
+    // Added for summaries and keywords (workers/summarize): the rest of the
+    // summariser recipe's list (scikit-learn-style function words, contraction
+    // fragments, and news filler: told like get made new year years mr ...).
+    "across afterwards almost alone along already although always among "
+    "amongst another anyhow anyone anything anyway anywhere around back "
+    "became become becomes becoming beforehand behind beside besides "
+    "beyond couldn d didn doesn don done eg either else elsewhere enough "
+    "etc even ever every everyone everything everywhere except former "
+    "formerly get got hence hereafter hereby herein hereupon however ie "
+    "indeed isn last latter latterly least less like ll m made make many "
+    "meanwhile mine moreover mostly mr mrs ms much namely neither never "
+    "nevertheless new next nobody none noone nothing now nowhere often "
+    "onto others otherwise perhaps please rather re s seem seemed "
+    "seeming seems several shouldn since somehow someone something "
+    "sometime sometimes somewhere still t thence thereafter thereby "
+    "therefore therein thereupon though throughout thru thus together "
+    "told toward towards ve wasn well weren whatever whence whenever "
+    "whereafter whereas whereby wherein whereupon wherever whether "
+    "whither whoever whole whose within without won wouldn year years "
+    "yet";
 
 }  // namespace
 

@@ -1,8 +1,9 @@
 // Stop words of Arabic and English, in normalised form (normalizer.h).
 //
 // The lists are qalam's own: function words (prepositions, conjunctions,
-// pronouns, particles, auxiliaries) and a few reporting verbs that carry no
-// topic in news ("said", "قال"). They are looked up by the 64-bit hash of the
+// pronouns, particles, auxiliaries), reporting verbs that carry no topic in
+// news ("said", "told", "قال", "اوضح"), number words, weekdays and a little
+// news filler ("year", "اليوم"), as the summariser and keywords need. They are looked up by the 64-bit hash of the
 // normalised word, so the analyzer flags stop words without touching strings.
 //
 // The table is built once, on first use, and is immutable: thread-safe.
@@ -21,7 +22,7 @@ namespace internal {
 // filter: most words are not stop words, and the filter rejects them with
 // one bit test.
 struct StopTable {
-  static constexpr int kSlots = 2048;  // power of two, > 4x the words
+  static constexpr int kSlots = 4096;  // power of two, > 4x the words (~650)
   uint64_t filter[1024];
   uint64_t slots[kSlots];  // 0 = empty
   StopTable();

@@ -1,6 +1,12 @@
 #include "workers/pipeline/annotator.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -17,6 +23,8 @@ TEST(Annotator, ProducesTheContractResultLine) {
   a.text = "قطر. Doha!";
   AnnotateOptions o;
   o.language = false;
+  o.summarize = false;
+  o.keywords_enabled = false;
   ASSERT_TRUE(annotator.Annotate(a, o, &scratch, &result).ok());
   std::string line;
   AppendResultJson(result, &line);
@@ -76,6 +84,96 @@ TEST(Annotator, RefusesAbsurdKAndN) {
   o.summary_sentences = 3;
   o.keywords = kMaxKeywords + 1;
   EXPECT_EQ(ValidateAnnotateOptions(o).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Annotator, RefusesABadSummaryRatio) {
+  AnnotateOptions o;
+  o.summary_ratio = 1.5;
+  EXPECT_EQ(ValidateAnnotateOptions(o).code(), absl::StatusCode::kInvalidArgument);
+  o.summary_ratio = 0.2;
+  EXPECT_TRUE(ValidateAnnotateOptions(o).ok());
+  o.summary_max_sentences = 0;
+  EXPECT_EQ(ValidateAnnotateOptions(o).code(), absl::StatusCode::kInvalidArgument);
+}
+
+constexpr char kArabicArticle[] =
+    "أعلنت وزارة الصحة عن افتتاح مستشفى جديد في مدينة الإسكندرية يضم مئتي سرير.\n"
+    "وقال وزير الصحة إن المستشفى سيخدم أكثر من مليون مواطن في المدينة والقرى المجاورة.\n"
+    "وأضاف الوزير أن المستشفى الجديد مجهز بأحدث الأجهزة الطبية.\n"
+    "ويأتي افتتاح المستشفى ضمن خطة الوزارة لتطوير الخدمات الصحية في المحافظات.\n"
+    "وكانت الوزارة قد افتتحت مستشفى مماثلا في مدينة أسوان العام الماضي.\n";
+
+TEST(Annotator, CreateLoadsTheBundledModelsForSummariesAndKeywords) {
+  auto annotator = Annotator::Create(AnnotatorConfig());
+  ASSERT_TRUE(annotator.ok()) << annotator.status();
+  ASSERT_NE((*annotator)->summarizer(), nullptr);
+  AnnotatorScratch scratch;
+  AnnotationResult result;
+  ArticleView a;
+  a.id = "hospital";
+  a.title = "افتتاح مستشفى جديد في الإسكندرية";
+  a.text = kArabicArticle;
+  AnnotateOptions o;
+  ASSERT_TRUE((*annotator)->Annotate(a, o, &scratch, &result).ok());
+  EXPECT_TRUE(result.has_summary);
+  ASSERT_EQ(result.summary.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(result.summary.begin(), result.summary.end()));
+  EXPECT_FALSE(result.summary_text.empty());
+  EXPECT_TRUE(result.has_keywords);
+  EXPECT_THAT(result.keywords, ::testing::Contains(::testing::HasSubstr("مستشفى")));
+  EXPECT_THAT(result.keywords, ::testing::Contains("الإسكندرية"));
+  std::string line;
+  AppendResultJson(result, &line);
+  EXPECT_THAT(line, ::testing::HasSubstr("\"summary\":["));
+  EXPECT_THAT(line, ::testing::HasSubstr("\"keywords\":[\""));
+  // The ratio option and the keyword count.
+  o.summary_ratio = 0.4;  // ceil(0.4 * 5) = 2
+  o.keywords = 2;
+  ASSERT_TRUE((*annotator)->Annotate(a, o, &scratch, &result).ok());
+  EXPECT_EQ(result.summary.size(), 2u);
+  EXPECT_EQ(result.keywords.size(), 2u);
+  // Groups switched off are left out.
+  o.summarize = false;
+  o.keywords_enabled = false;
+  ASSERT_TRUE((*annotator)->Annotate(a, o, &scratch, &result).ok());
+  EXPECT_FALSE(result.has_summary);
+  EXPECT_FALSE(result.has_keywords);
+}
+
+TEST(Annotator, PicksTheSummaryModelByLanguageThenScript) {
+  text::Analyzer analyzer;
+  text::AnalyzedText doc;
+  ASSERT_TRUE(analyzer.Analyze(kArabicArticle, &doc).ok());
+  EXPECT_EQ(SummaryLanguage(nullptr, doc), summarize::Language::kArabic);
+  text::LanguageResult identified;
+  identified.lang = text::Language::kEnglish;
+  EXPECT_EQ(SummaryLanguage(&identified, doc), summarize::Language::kEnglish);
+  identified.lang = text::Language::kUndetermined;  // e.g. Persian: by script
+  EXPECT_EQ(SummaryLanguage(&identified, doc), summarize::Language::kArabic);
+  ASSERT_TRUE(analyzer.Analyze("The hospital opened in Alexandria (الإسكندرية).", &doc).ok());
+  EXPECT_EQ(SummaryLanguage(nullptr, doc), summarize::Language::kEnglish);
+}
+
+TEST(Annotator, CreateNamesABadSummaryModel) {
+  // A folder with the language identifier and a truncated summariser model.
+  const std::string dir = "/tmp/qalam_annotator_test_" + std::to_string(getpid());
+  ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
+  {
+    std::ifstream in(std::string(QALAM_SOURCE_DIR) + "/models/langid.bin", std::ios::binary);
+    std::ofstream out(dir + "/langid.bin", std::ios::binary);
+    out << in.rdbuf();
+    std::ofstream bad(dir + "/summarize-ar.bin", std::ios::binary);
+    bad << "QALAMMDL";
+  }
+  AnnotatorConfig config;
+  config.model_dir = dir;
+  auto annotator = Annotator::Create(config);
+  ASSERT_FALSE(annotator.ok());
+  EXPECT_THAT(std::string(annotator.status().message()),
+              ::testing::HasSubstr(dir + "/summarize-ar.bin"));
+  std::remove((dir + "/summarize-ar.bin").c_str());
+  std::remove((dir + "/langid.bin").c_str());
+  rmdir(dir.c_str());
 }
 
 TEST(ErrorJson, HasFileLineIdCodeAndMessage) {

@@ -1,0 +1,278 @@
+#include "workers/summarize/terms.h"
+
+#include <cstdint>
+#include <cstring>
+
+#include "workers/summarize/df_table.h"
+#include "workers/text/stemmer.h"
+#include "workers/text/stopwords.h"
+
+namespace qalam {
+namespace summarize {
+namespace internal {
+namespace {
+
+using text::Token;
+using text::TokenKind;
+
+// Normalised Arabic letters are two bytes each; these are their UTF-8.
+constexpr char kAlef[] = "\xD8\xA7";  // ا
+constexpr char kBeh[] = "\xD8\xA8";   // ب
+constexpr char kFeh[] = "\xD9\x81";   // ف
+constexpr char kKaf[] = "\xD9\x83";   // ك
+constexpr char kLam[] = "\xD9\x84";   // ل
+constexpr char kWaw[] = "\xD9\x88";   // و
+
+inline bool LetterIs(absl::string_view w, size_t i, const char* letter) {
+  return w.size() >= 2 * i + 2 && w[2 * i] == letter[0] && w[2 * i + 1] == letter[1];
+}
+
+// True when every character of `w` is a two-byte Arabic-block letter (the
+// normalised form of an ordinary Arabic word).
+bool AllArabicPairs(absl::string_view w) {
+  if (w.size() % 2 != 0) return false;
+  for (size_t i = 0; i < w.size(); i += 2) {
+    const unsigned char b = static_cast<unsigned char>(w[i]);
+    if (b < 0xD8 || b > 0xDB) return false;
+  }
+  return true;
+}
+
+size_t CodePoints(absl::string_view w) {
+  size_t n = 0;
+  for (char c : w) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+bool HasAsciiDigit(absl::string_view w) {
+  for (char c : w) {
+    if (c >= '0' && c <= '9') return true;
+  }
+  return false;
+}
+
+// The recipe's single clitic prefix, longest first: the letters to strip, or
+// 0. A two- or three-letter prefix must leave two letters, a one-letter
+// prefix three.
+size_t CliticPrefixLetters(absl::string_view w) {
+  const size_t n = w.size() / 2;
+  if (n >= 5 && LetterIs(w, 1, kAlef) && LetterIs(w, 2, kLam) &&
+      (LetterIs(w, 0, kWaw) || LetterIs(w, 0, kBeh) || LetterIs(w, 0, kKaf) ||
+       LetterIs(w, 0, kFeh))) {
+    return 3;  // وال بال كال فال
+  }
+  if (n >= 4 && LetterIs(w, 1, kLam) && (LetterIs(w, 0, kLam) || LetterIs(w, 0, kAlef))) {
+    return 2;  // لل ال
+  }
+  if (n >= 4 && (LetterIs(w, 0, kWaw) || LetterIs(w, 0, kFeh) || LetterIs(w, 0, kBeh) ||
+                 LetterIs(w, 0, kLam) || LetterIs(w, 0, kKaf))) {
+    return 1;
+  }
+  return 0;
+}
+
+// Arabic clitic stripping for keyword keys (see KeywordTokens). The result
+// is ("ال" if *add_al) + w.substr(2 * skip letters).
+size_t Declitic(absl::string_view w, uint64_t w_hash, const DfTable* lexicon, bool* add_al) {
+  *add_al = false;
+  size_t skip = 0;
+  for (int round = 0; round < 2; ++round) {
+    const absl::string_view cur = w.substr(2 * skip);
+    const size_t n = cur.size() / 2;
+    if (n >= 4 && LetterIs(cur, 0, kLam) && LetterIs(cur, 1, kLam)) {
+      // لل + X is ل + ال + X, or ل + ال + لX (للغة = ل + اللغة): take the
+      // form the lexicon knows better.
+      bool one = false;
+      if (lexicon != nullptr) {
+        char buf[128];
+        if (cur.size() + 2 <= sizeof(buf)) {
+          std::memcpy(buf, kAlef, 2);
+          std::memcpy(buf + 2, kLam, 2);
+          std::memcpy(buf + 4, cur.data() + 4, cur.size() - 4);
+          const uint32_t a = lexicon->Count(Hash64(buf, cur.size()));  // ال + X
+          std::memcpy(buf + 4, cur.data() + 2, cur.size() - 2);
+          const uint32_t b = lexicon->Count(Hash64(buf, cur.size() + 2));  // ال + لX
+          one = b > a;
+        }
+      }
+      skip += one ? 1 : 2;
+      *add_al = true;
+      break;
+    }
+    if (n > 4 && LetterIs(cur, 1, kAlef) && LetterIs(cur, 2, kLam) &&
+        (LetterIs(cur, 0, kWaw) || LetterIs(cur, 0, kFeh) || LetterIs(cur, 0, kBeh) ||
+         LetterIs(cur, 0, kKaf))) {
+      ++skip;  // و ف ب ك + ال...
+      continue;
+    }
+    if (n >= 4 && lexicon != nullptr &&
+        (LetterIs(cur, 0, kWaw) || LetterIs(cur, 0, kFeh) || LetterIs(cur, 0, kBeh) ||
+         LetterIs(cur, 0, kLam))) {
+      // ك is never stripped without ال: كبرى, كان. The rest must be clearly
+      // the more common word (three times): ليلى is not ل + يلي.
+      const uint32_t rest = lexicon->Count(Hash64(cur.substr(2)));
+      const uint32_t whole = lexicon->Count(skip == 0 ? w_hash : Hash64(cur));
+      if (rest >= 5 && rest >= 3 * uint64_t{whole}) {
+        ++skip;
+        continue;
+      }
+    }
+    break;
+  }
+  return skip;
+}
+
+// The keyword key of an Arabic word (normalised, letters only).
+uint64_t ArabicKey(absl::string_view norm, uint64_t norm_hash, const DfTable* lexicon,
+                   uint8_t* drop, uint8_t* flags) {
+  bool add_al = false;
+  const size_t skip = Declitic(norm, norm_hash, lexicon, &add_al);
+  *drop = static_cast<uint8_t>(skip);
+  absl::string_view form = norm.substr(2 * skip);
+  char buf[128];
+  if (add_al) {
+    if (form.size() + 4 > sizeof(buf)) return norm_hash;
+    std::memcpy(buf, kAlef, 2);
+    std::memcpy(buf + 2, kLam, 2);
+    std::memcpy(buf + 4, form.data(), form.size());
+    form = absl::string_view(buf, form.size() + 4);
+    *flags |= kKwAddAl;
+  }
+  const text::StemSpan s = text::StemArabicLetters(form);
+  return Hash64(form.data() + s.skip, s.len);
+}
+
+// Keys a non-hashtag word token; returns false when it is not a candidate.
+bool WordKey(const text::AnalyzedText& doc, const Token& t, const DfTable* lexicon,
+             KeywordToken* kt) {
+  const absl::string_view norm = doc.norm(t);
+  kt->drop = 0;
+  kt->flags = 0;
+  if (t.flags & text::kTokUpper) kt->flags |= kKwUpper;
+  if (t.flags & text::kTokLatin) {
+    const absl::string_view surface = doc.surface(t);
+    // Acronyms (US, UN, EU) and "New" (New York) are kept though they are
+    // stop words once lower-cased.
+    const bool ascii_upper = (t.flags & text::kTokAllUpper) && surface.size() == norm.size();
+    if (ascii_upper || surface == "New") {
+      kt->key = t.norm_hash;
+      return true;
+    }
+    if (IsStopWord(doc, t) || HasAsciiDigit(norm)) return false;
+    if (norm.size() >= 2 && norm[norm.size() - 2] == 'l' && norm[norm.size() - 1] == 'y') {
+      kt->flags |= kKwLy;
+    }
+    if ((norm.size() > 2 && norm.substr(norm.size() - 2) == "'s") ||
+        (norm.size() > 4 && norm.substr(norm.size() - 4) == "\xE2\x80\x99s")) {
+      kt->flags |= kKwPossessive;
+    }
+    kt->key = t.stem_hash;
+    return true;
+  }
+  if (IsStopWord(doc, t) || HasAsciiDigit(norm)) return false;
+  if ((t.flags & text::kTokArabic) && AllArabicPairs(norm)) {
+    kt->key = ArabicKey(norm, t.norm_hash, lexicon, &kt->drop, &kt->flags);
+  } else {
+    kt->key = t.stem_hash;
+  }
+  return true;
+}
+
+// Appends the parts of hashtag `t` (split at '_').
+void HashtagParts(const text::AnalyzedText& doc, const Token& t, uint32_t sentence,
+                  const DfTable* lexicon, std::vector<KeywordToken>* out) {
+  const absl::string_view surface = doc.surface(t);
+  const absl::string_view norm = doc.norm(t);
+  if (surface.empty() || norm.empty() || surface[0] != '#' || norm[0] != '#') return;
+  size_t sp = 1, np = 1;
+  bool join = false;
+  while (sp < surface.size() && np < norm.size()) {
+    size_t se = surface.find('_', sp);
+    size_t ne = norm.find('_', np);
+    if (se == absl::string_view::npos) se = surface.size();
+    if (ne == absl::string_view::npos) ne = norm.size();
+    const absl::string_view part = norm.substr(np, ne - np);
+    KeywordToken kt{};
+    kt.begin = t.begin + static_cast<uint32_t>(sp);
+    kt.end = t.begin + static_cast<uint32_t>(se);
+    kt.sentence = sentence;
+    const uint64_t h = Hash64(part);
+    bool ok =
+        !part.empty() && CodePoints(part) >= 2 && !HasAsciiDigit(part) && !text::IsStopWordHash(h);
+    const unsigned char lead = part.empty() ? 0 : static_cast<unsigned char>(part[0]);
+    if (ok && lead >= 0xD8 && lead <= 0xDB && AllArabicPairs(part)) {
+      const size_t strip = CliticPrefixLetters(part);
+      if (strip > 0 && text::IsStopWordHash(Hash64(part.substr(2 * strip)))) ok = false;
+      if (ok) kt.key = ArabicKey(part, h, lexicon, &kt.drop, &kt.flags);
+    } else if (ok) {
+      const text::StemSpan s = text::StemEnglish(part);
+      kt.key = Hash64(part.data() + s.skip, s.len);
+      if (surface[sp] >= 'A' && surface[sp] <= 'Z') kt.flags |= kKwUpper;
+    }
+    if (ok && kt.end > kt.begin) {
+      if (join) kt.flags |= kKwJoin;
+      out->push_back(kt);
+      join = true;
+    } else {
+      join = false;
+    }
+    sp = se + 1;
+    np = ne + 1;
+  }
+}
+
+}  // namespace
+
+bool IsStopWord(const text::AnalyzedText& doc, const Token& t) {
+  if (t.flags & text::kTokStop) return true;
+  const absl::string_view norm = doc.norm(t);
+  if (norm.size() <= 1) return true;
+  if (norm.size() <= 4 && CodePoints(norm) < 2) return true;
+  if (t.flags & text::kTokArabic) {
+    const size_t strip = CliticPrefixLetters(norm);
+    if (strip > 0 && text::IsStopWordHash(Hash64(norm.substr(2 * strip)))) return true;
+  }
+  return false;
+}
+
+void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
+                   std::vector<KeywordToken>* out) {
+  const std::vector<Token>& toks = doc.tokens();
+  const std::vector<text::Sentence>& sents = doc.sentences();
+  for (uint32_t si = 0; si < sents.size(); ++si) {
+    // One past the product token that ended the current run (none yet: a
+    // value no token index + 1 can equal).
+    size_t run_end = SIZE_MAX - 1;
+    for (size_t i = sents[si].token_begin; i < sents[si].token_end; ++i) {
+      const Token& t = toks[i];
+      if (t.kind == TokenKind::kWord) {
+        KeywordToken kt{};
+        if (!WordKey(doc, t, lexicon, &kt)) continue;
+        kt.begin = t.begin;
+        kt.end = t.end;
+        kt.sentence = si;
+        // The previous token ended the run; a possessive ends a noun
+        // phrase ("Iran's nuclear program": "nuclear program").
+        bool join = run_end == i && !(!out->empty() && (out->back().flags & kKwPossessive));
+        if (!join && run_end + 1 == i && !(out->back().flags & kKwPossessive)) {
+          // "well-known": a hyphen without space on either side.
+          const Token& h = toks[i - 1];
+          join = h.kind == TokenKind::kPunct && h.end - h.begin == 1 &&
+                 doc.text()[h.begin] == '-' && !(h.flags & text::kTokSpaceBefore) &&
+                 !(t.flags & text::kTokSpaceBefore);
+        }
+        if (join) kt.flags |= kKwJoin;
+        out->push_back(kt);
+        run_end = i + 1;
+      } else if (t.kind == TokenKind::kHashtag) {
+        const size_t before = out->size();
+        HashtagParts(doc, t, si, lexicon, out);
+        if (out->size() > before) run_end = i + 1;
+      }
+    }
+  }
+}
+
+}  // namespace internal
+}  // namespace summarize
+}  // namespace qalam

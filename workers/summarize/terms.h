@@ -1,0 +1,88 @@
+// How the summariser and the keyword extractor see the tokens of a text:
+// which words are content words, and the keys of keyword candidates. These
+// definitions decide the keys of the model's tables (df_table.h), so any
+// change to them needs the models rebuilt. Internal to qalam_summarize.
+//
+// Pure functions over an AnalyzedText: thread-safe.
+#ifndef QALAM_WORKERS_SUMMARIZE_TERMS_H_
+#define QALAM_WORKERS_SUMMARIZE_TERMS_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "common/hash.h"
+#include "workers/text/analyzer.h"
+
+namespace qalam {
+namespace summarize {
+
+class DfTable;
+
+namespace internal {
+
+// True when the word-like token `t` of `doc` is a stop word for summaries
+// and keywords: the text core flagged it (kTokStop), it has fewer than two
+// characters, or it is Arabic and a stop word once one clitic prefix
+// (وال بال كال فال لل ال و ف ب ل ك) is taken off ("فهو", "بأن").
+bool IsStopWord(const text::AnalyzedText& doc, const text::Token& t);
+
+// The content-stem key of `t` (its Token::stem_hash), or 0 when `t` is not a
+// content word: a word or hashtag that is not a stop word. Numbers, URLs,
+// punctuation are not content words.
+inline uint64_t ContentStem(const text::AnalyzedText& doc, const text::Token& t) {
+  if (t.kind == text::TokenKind::kWord) return IsStopWord(doc, t) ? 0 : t.stem_hash;
+  if (t.kind == text::TokenKind::kHashtag) return t.norm_hash;
+  return 0;
+}
+
+// A keyword candidate word. A hashtag gives one per part (#هاني_شاكر: two,
+// joined into a phrase).
+struct KeywordToken {
+  uint64_t key;    // stem-level key: equal for clitic and case variants
+  uint32_t begin;  // surface: [begin, end) bytes of the analysed text
+  uint32_t end;
+  uint32_t sentence;  // index of its sentence in the analysed text
+  uint8_t drop;       // Arabic: leading letters (clitics) to drop for display
+  uint8_t flags;      // KeywordTokenFlag bits
+};
+
+enum KeywordTokenFlag : uint8_t {
+  kKwJoin = 1,         // continues the run of the previous KeywordToken
+  kKwAddAl = 2,        // display as "ال" + the rest (لل + X -> الX)
+  kKwUpper = 4,        // starts with an upper-case letter
+  kKwLy = 8,           // English word ending in "ly" (adverbs make poor keywords)
+  kKwPossessive = 16,  // English 's / ’s: dropped for display
+};
+
+// Appends the keyword candidate words of `doc` to `*out`, in text order.
+// Stop words, numbers, words with digits and words of one character are not
+// candidates (except all-capital acronyms such as "US" and a capitalised
+// "New"), and break runs, as do punctuation, sentence ends and an English
+// possessive ("Iran's | nuclear program"); a single hyphen inside a compound
+// ("well-known") does not.
+//
+// Keys: English and other scripts, the light stem (Token::stem_hash;
+// acronyms: the normalised form); Arabic, the light stem of the word after
+// its conjunction/preposition clitics are stripped: و ف ب ك before ال,
+// لل -> ال, and و ف ب ل before a word the lexicon knows (count >= 5 and at
+// least three times that of the whole word). `lexicon` may be null (no
+// lexicon-based stripping).
+void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
+                   std::vector<KeywordToken>* out);
+
+// The key of the phrase of `n` consecutive keyword tokens at `t`.
+inline uint64_t NgramKey(const KeywordToken* t, int n) {
+  uint64_t h = t[0].key;
+  for (int j = 1; j < n; ++j) h = HashCombine(h, t[j].key);
+  return h;
+}
+
+// The longest phrase the keyword table and the extractor consider.
+inline constexpr int kMaxNgram = 4;
+
+}  // namespace internal
+}  // namespace summarize
+}  // namespace qalam
+
+#endif  // QALAM_WORKERS_SUMMARIZE_TERMS_H_
