@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
 #include "workers/text/arabic_stem_impl.h"
+#include "workers/text/english_stem_impl.h"
 #include "workers/text/stemmer.h"
 #include "workers/text/stopwords.h"
 #include "workers/text/utf8.h"
@@ -278,21 +279,6 @@ inline int AsciiLetters16(const uchar* p, char* w, uint32_t* uppers, __m128i* lo
   return n;
 }
 
-#if defined(__x86_64__)
-// The low `bytes` (0..16) bytes of a vector as a 128-bit integer.
-inline unsigned __int128 LowBytes(__m128i v, uint32_t bytes) {
-  const unsigned __int128 all =
-      static_cast<unsigned __int128>(
-          static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v))))
-          << 64 |
-      static_cast<uint64_t>(_mm_cvtsi128_si64(v));
-  return bytes >= 16 ? all : all & ((static_cast<unsigned __int128>(1) << (8 * bytes)) - 1);
-}
-
-inline uint64_t HashOf(unsigned __int128 x, uint32_t len) {
-  return Hash64Short(static_cast<uint64_t>(x), static_cast<uint64_t>(x >> 64), len);
-}
-#endif
 #endif
 
 inline uint16_t PunctFlags(uint16_t cf) {
@@ -302,6 +288,85 @@ inline uint16_t PunctFlags(uint16_t cf) {
   if (cf & kCharQuote) f |= kTokQuote;
   return f;
 }
+
+// How the byte after a run of ASCII letters decides whether the Latin word
+// ends there, for the fast path: kEndAlways for ASCII that never continues
+// a word (space, line breaks, most punctuation), kEndCheck for '.', '\''
+// and ':' (see LatinWordEndsAt), kEndNever for letters, digits and every
+// non-ASCII byte (the general path decides those).
+enum : uint8_t { kEndNever = 0, kEndAlways = 1, kEndCheck = 2 };
+struct LatinWordEnds {
+  uint8_t v[256];
+  constexpr LatinWordEnds() : v() {
+    for (int c = 0; c < 128; ++c) v[c] = kAsciiEndsLatinWord[c] ? kEndAlways : kEndNever;
+    v[static_cast<int>('.')] = kEndCheck;
+    v[static_cast<int>('\'')] = kEndCheck;
+    v[static_cast<int>(':')] = kEndCheck;
+  }
+};
+constexpr LatinWordEnds kLatinWordEndTable;
+constexpr const uint8_t* kLatinWordEnd = kLatinWordEndTable.v;
+
+// For a kEndCheck byte at q after a run of ASCII letters that starts with
+// b0 (REQUIRES: q[1] readable): true when the general path ends the word at
+// q too. A '.' continues a word only before an ASCII letter or digit (bare
+// domains, dotted abbreviations); an apostrophe only before a letter
+// (don't; before a non-ASCII byte we let the general path decide); ':' only
+// in http:// https:// ftp:// (so words of h or f go the general way).
+inline bool LatinWordEndsAt(uchar b0, const uchar* q) {
+  if (*q == '.') return !IsAsciiAlnum(q[1]);
+  if (*q == '\'') return q[1] < 0x80 && !IsAsciiAlpha(q[1]);
+  const uchar first = static_cast<uchar>(b0 | 0x20);
+  return first != 'h' && first != 'f';
+}
+
+// What the outer loop does with an ASCII byte that no fast path took.
+struct AsciiAction {
+  enum What : uint8_t {
+    kGeneral,   // letters, digits, '#', '@', CR, VT, FF: the general path
+    kSpace,     // white space and control characters: skipped
+    kLineFeed,  // '\n'
+    kToken,     // a one-byte punctuation or symbol token
+    kEnder,     // '.', '!', '?': one token unless more enders follow
+  };
+  What what = kGeneral;
+  TokenKind kind = TokenKind::kSymbol;
+  bool mark = false;   // brackets: the sentence splitter visits them
+  uint16_t flags = 0;  // the token's flags
+};
+
+// The actions, derived from the character table as the general path reads
+// it, so the two cannot disagree.
+struct AsciiActions {
+  AsciiAction v[128];
+  AsciiActions() {
+    for (int c = 0; c < 128; ++c) {
+      const uint16_t f = GetCharInfo(static_cast<uint32_t>(c)).flags;
+      AsciiAction& a = v[c];
+      if (c == '#' || c == '@' || c == '\r' ||
+          (f & (kCharLetter | kCharDigit | kCharMark | kCharIgnorable))) {
+        a.what = AsciiAction::kGeneral;
+      } else if (f & (kCharSpace | kCharControl)) {
+        a.what = AsciiAction::kSpace;
+      } else if (c == '\n') {
+        a.what = AsciiAction::kLineFeed;
+      } else if (f & kCharNewline) {
+        a.what = AsciiAction::kGeneral;
+      } else if (f & kCharEnder) {
+        a.what = AsciiAction::kEnder;
+        a.kind = TokenKind::kPunct;
+        a.flags = kTokEnder | (c == '.' ? 0 : kTokQuestion);
+        a.mark = true;
+      } else {
+        a.what = AsciiAction::kToken;
+        a.kind = (f & kCharPunct) ? TokenKind::kPunct : TokenKind::kSymbol;
+        a.flags = PunctFlags(f);
+        a.mark = a.kind == TokenKind::kPunct && (c == '(' || c == ')' || c == '[' || c == ']');
+      }
+    }
+  }
+};
+const AsciiActions kAsciiActions;
 
 }  // namespace
 
@@ -439,88 +504,173 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     arena.Commit(w);
   };
 
+  // Counts kept in registers by the fast paths, added to `out` at the end.
+  uint32_t fast_words = 0, fast_arabic_letters = 0, fast_latin_letters = 0;
+
   while (p < end) {
     const uchar b0 = *p;
 #if defined(__SSE2__) && defined(__x86_64__)
-    // Fast paths first, before any decoding: the commonest token of all is
-    // a short Arabic word of common letters followed by a space or
-    // punctuation. One 16-byte load classifies and normalises it, and its
-    // hash comes from that register. (Words starting with h, w or f go the
-    // general way, which looks for URLs first.)
+    // Fast paths first, before any decoding. Each takes a whole token of
+    // the commonest kinds -- a word of common Arabic letters, a word of ASCII
+    // letters -- when the character after it is one that ends it whatever
+    // came before, and the single space after it. Their tokens are exactly
+    // what the general path below would make (tests/workers/text/
+    // tokenizer_test.cc checks every character class at every position of
+    // the 16- and 32-byte windows). Each fills in every field of the token
+    // at once and counts in registers.
+    //
+    // Arabic: up to 15 letters (one or two 16-byte loads), classified and
+    // normalised in the register (CommonArabicRun16), followed by an ASCII
+    // space or punctuation mark or the Arabic comma, semicolon or question
+    // mark. Its hash comes from the registers.
     if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
-      __m128i v;
-      const int n =
-          CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), teh, &v);
+      __m128i v0, v1 = _mm_setzero_si128();
+      int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), teh, &v0);
+      bool fits = n < 8;
+      if (n == 8 && end - p >= 32) {  // a long word: the next 16 bytes
+        n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), teh,
+                               &v1);
+        fits = n < 16;
+      }
       const uchar* q = p + 2 * n;
-      if (n > 0 && n < 8 && EndsArabicWord(q)) {
-        Token t = start_token(p, TokenKind::kWord);
-        t.flags |= kTokArabic;
+      // q + 1 < p + 32 <= end when fits: EndsArabicWord may read q[1].
+      if (n > 0 && fits && EndsArabicWord(q)) {
+        const uint32_t len = static_cast<uint32_t>(2 * n);
         char* w = arena.Reserve(kRoom);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v);
-        arena.Commit(w + 2 * n);
-        t.end = static_cast<uint32_t>(q - base);
-        t.norm_len = static_cast<uint32_t>(2 * n);
-        const unsigned __int128 word = LowBytes(v, t.norm_len);
-        t.norm_hash = HashOf(word, t.norm_len);
-        StemSpan st{0, t.norm_len};
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v0);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w + 16), v1);  // kRoom >= 32
+        arena.Commit(w + len);
+        const uint64_t a0 = static_cast<uint64_t>(_mm_cvtsi128_si64(v0));
+        const uint64_t b0w = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v0, v0)));
+        uint64_t norm_hash;
+        if (len <= 16) {
+          norm_hash = Hash64Finish(a0 & kHashTailMasks.lo[len], b0w & kHashTailMasks.hi[len],
+                                   kHashK0, len);
+        } else {  // Hash64's loop runs once, on the first 16 bytes
+          const uint64_t a1 = static_cast<uint64_t>(_mm_cvtsi128_si64(v1));
+          const uint64_t b1 =
+              static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v1, v1)));
+          norm_hash = Hash64Finish(a1 & kHashTailMasks.lo[len - 16],
+                                   b1 & kHashTailMasks.hi[len - 16],
+                                   Hash64Block(a0, b0w, kHashK0), len);
+        }
+        StemSpan st{0, len};
         // The stemmer reads the letters back from the arena: whole-word
-        // loads from the 16-byte store just made forward cheaply, and are
+        // loads from the 16-byte stores just made forward cheaply, and are
         // cheaper than extracting letters from a 128-bit register.
         if (options_.stems) {
           st = internal::StemArabicWord(
-              internal::MemLetters{reinterpret_cast<const unsigned char*>(w)}, n);
+              internal::MemLetters{reinterpret_cast<const unsigned char*>(w)},
+              static_cast<size_t>(n));
         }
-        t.stem_skip = static_cast<uint8_t>(st.skip);
-        t.stem_len = st.len;
-        t.stem_hash = Hash64Padded(w + st.skip, st.len);  // kRoom bytes follow
-        if (IsStopWordHash(t.norm_hash)) t.flags |= kTokStop;
-        ++out->word_count_;
-        script_letters[kScriptArabic] += static_cast<uint32_t>(n);
-        push(t);
+        uint16_t flags = pending | kTokArabic;
+        if (IsStopWordHash(norm_hash)) flags |= kTokStop;
+        const uint32_t index = static_cast<uint32_t>(toks.size());
+        if (pending & kTokNewlineBefore) marks.push_back(index);
+        toks.push_back(Token{static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+                             static_cast<uint32_t>(w - arena.data()), len, st.len,
+                             static_cast<uint8_t>(st.skip), TokenKind::kWord, flags, norm_hash,
+                             Hash64Padded(w + st.skip, st.len)});  // kRoom bytes follow
+        ++fast_words;
+        fast_arabic_letters += static_cast<uint32_t>(n);
+        breaks = 0;
         p = q;
         // Take the usual single space here rather than in another trip
         // round the outer loop (whose dispatch would mispredict).
+        pending = 0;
         if (*p == ' ') {
-          pending |= kTokSpaceBefore;
+          pending = kTokSpaceBefore;
           ++p;
         }
         continue;
       }
     }
-    // The same for a short English word of ASCII letters.
-    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - p >= 17 &&
-        !((b0 | 0x20) == 'h' || (b0 | 0x20) == 'w' || (b0 | 0x20) == 'f')) {
-      char* w = arena.Reserve(kRoom);
-      uint32_t uppers = 0;
-      __m128i lower;
-      const int n = AsciiLetters16(p, w, &uppers, &lower);
-      const uchar* q = p + n;
-      if (n < 16 && *q < 0x80 && kAsciiEndsLatinWord[*q]) {
-        Token t = start_token(p, TokenKind::kWord);
+    // English: up to 15 ASCII letters, lower-cased in the register, followed
+    // by a character that ends a Latin word (kLatinWordEnd; a '.', ''' or ':'
+    // only when it cannot continue the word as U.S., bbc.com, don't or
+    // http://). Hashes come from the register, and the stem from the
+    // branch-free StemEnglishShort.
+    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - p >= 17) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+      const __m128i is_letter = _mm_cmpeq_epi8(
+          _mm_subs_epu8(_mm_sub_epi8(lower, _mm_set1_epi8('a')), _mm_set1_epi8(25)),
+          _mm_setzero_si128());
+      const uint32_t letters = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
+      const uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letters | 0x10000u));
+      const uchar* q = p + n;  // q <= p + 16 < end
+      const uint8_t how = kLatinWordEnd[*q];
+      if (n < 16 && how != kEndNever && (how == kEndAlways || LatinWordEndsAt(b0, q))) {
+        char* w = arena.Reserve(kRoom);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
         arena.Commit(w + n);
-        t.flags |= kTokLatin;
-        if (b0 < 'a') t.flags |= kTokUpper;
-        if (n >= 2 && uppers == static_cast<uint32_t>(n)) t.flags |= kTokAllUpper;
-        t.end = static_cast<uint32_t>(q - base);
-        t.norm_len = static_cast<uint32_t>(n);
-        t.norm_hash = HashOf(LowBytes(lower, t.norm_len), t.norm_len);
-        StemSpan st{0, t.norm_len};
-        if (options_.stems) st = StemEnglishLetters(absl::string_view(w, t.norm_len));
-        t.stem_len = st.len;  // a prefix: stem_skip stays 0
-        t.stem_hash = HashOf(LowBytes(lower, st.len), st.len);
-        if (IsStopWordHash(t.norm_hash)) t.flags |= kTokStop;
-        ++out->word_count_;
-        script_letters[kScriptLatin] += static_cast<uint32_t>(n);
-        push(t);
+        const uint32_t run = (1u << n) - 1;
+        // Upper case: letters whose 0x20 bit is clear.
+        const uint32_t upper = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(
+                                   _mm_and_si128(v, _mm_set1_epi8(0x20)), _mm_setzero_si128()))) &
+                               run;
+        uint16_t flags = pending | kTokLatin;
+        if (b0 < 'a') flags |= kTokUpper;
+        if (n >= 2 && upper == run) flags |= kTokAllUpper;
+        const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
+        const uint64_t b = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)));
+        const uint64_t norm_hash =
+            Hash64Finish(a & kHashTailMasks.lo[n], b & kHashTailMasks.hi[n], kHashK0, n);
+        // The stem is a prefix: its hash needs only other masks.
+        const uint32_t s = options_.stems ? internal::StemEnglishShort(lower, n) : n;
+        const uint64_t stem_hash =
+            Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
+        if (IsStopWordHash(norm_hash)) flags |= kTokStop;
+        const uint32_t index = static_cast<uint32_t>(toks.size());
+        if (pending & kTokNewlineBefore) marks.push_back(index);
+        toks.push_back(Token{static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+                             static_cast<uint32_t>(w - arena.data()), n, s, 0, TokenKind::kWord,
+                             flags, norm_hash, stem_hash});
+        ++fast_words;
+        fast_latin_letters += n;
+        breaks = 0;
         p = q;
+        pending = 0;
         if (*p == ' ') {  // q < end: see above
-          pending |= kTokSpaceBefore;
+          pending = kTokSpaceBefore;
           ++p;
         }
         continue;
       }
     }
 #endif
+    // ASCII that is not a letter or digit: white space and most
+    // punctuation take one table lookup (kAsciiAction) instead of decoding,
+    // the character table and the general dispatch below.
+    if (b0 < 0x80) {
+      const AsciiAction act = kAsciiActions.v[b0];
+      if (act.what == AsciiAction::kSpace) {
+        pending |= kTokSpaceBefore;
+        ++p;
+        continue;
+      }
+      if (act.what == AsciiAction::kLineFeed) {
+        pending |= kTokSpaceBefore | kTokNewlineBefore;
+        if (++breaks >= 2) pending |= kTokParagraphBefore;
+        ++p;
+        continue;
+      }
+      // A lone . ! or ? (the next byte is no ender, and no lead byte of one).
+      if (act.what == AsciiAction::kToken ||
+          (act.what == AsciiAction::kEnder && p + 1 < end && p[1] < 0x80 &&
+           kAsciiActions.v[p[1]].what != AsciiAction::kEnder)) {
+        const uint16_t flags = pending | act.flags;
+        const uint32_t index = static_cast<uint32_t>(toks.size());
+        if (act.mark || (pending & kTokNewlineBefore)) marks.push_back(index);
+        const uint32_t at = static_cast<uint32_t>(p - base);
+        toks.push_back(Token{at, at + 1, static_cast<uint32_t>(arena.size()), 0, 0, 0, act.kind,
+                             flags, 0, 0});
+        pending = 0;
+        breaks = 0;
+        ++p;
+        continue;
+      }
+    }
     int len;
     uint32_t cp = b0 < 0x80 ? (len = 1, b0) : DecodeAt(p, end, &len);
     const CharInfo& ci = GetCharInfo(cp);
@@ -858,6 +1008,9 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     push(t);
     p += len;
   }
+  out->word_count_ += fast_words;
+  script_letters[kScriptArabic] += fast_arabic_letters;
+  script_letters[kScriptLatin] += fast_latin_letters;
 }
 
 }  // namespace text
