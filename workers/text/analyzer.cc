@@ -548,184 +548,10 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     arena.Commit(w);
   };
 
-  // Counts kept in registers by the fast paths, added to `out` at the end.
-  uint32_t fast_words = 0, fast_arabic_letters = 0, fast_latin_letters = 0;
-
-  while (p < end) {
+  // The general path: one token (or white space) of any kind at p. The fast
+  // paths above it in the loop take the common tokens.
+  auto general_step = [&]() {
     const uchar b0 = *p;
-#if defined(__SSE2__) && defined(__x86_64__)
-    // Fast paths first, before any decoding. Each takes a whole token of
-    // the commonest kinds -- a word of common Arabic letters, a word of ASCII
-    // letters -- when the character after it is one that ends it whatever
-    // came before, and the single space after it. Their tokens are exactly
-    // what the general path below would make (tests/workers/text/
-    // tokenizer_test.cc checks every character class at every position of
-    // the 16- and 32-byte windows). Each fills in every field of the token
-    // at once and counts in registers.
-    //
-    // Arabic: up to 15 letters (one or two 16-byte loads), classified and
-    // normalised in the register (CommonArabicRun16), followed by an ASCII
-    // space or punctuation mark or the Arabic comma, semicolon or question
-    // mark. Its hash comes from the registers.
-    if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
-      __m128i v0, v1 = _mm_setzero_si128();
-      int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), teh, &v0);
-      bool fits = n < 8;
-      if (n == 8 && end - p >= 32) {  // a long word: the next 16 bytes
-        n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), teh,
-                               &v1);
-        fits = n < 16;
-      }
-      const uchar* q = p + 2 * n;
-      // q + 1 < p + 32 <= end when fits: EndsArabicWord may read q[1].
-      if (n > 0 && fits && EndsArabicWord(q)) {
-        const uint32_t len = static_cast<uint32_t>(2 * n);
-        char* w = arena.Reserve(kRoom);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v0);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w + 16), v1);  // kRoom >= 32
-        arena.Commit(w + len);
-        const uint64_t a0 = static_cast<uint64_t>(_mm_cvtsi128_si64(v0));
-        const uint64_t b0w = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v0, v0)));
-        uint64_t norm_hash;
-        if (len <= 16) {
-          norm_hash = Hash64Finish(a0 & kHashTailMasks.lo[len], b0w & kHashTailMasks.hi[len],
-                                   kHashK0, len);
-        } else {  // Hash64's loop runs once, on the first 16 bytes
-          const uint64_t a1 = static_cast<uint64_t>(_mm_cvtsi128_si64(v1));
-          const uint64_t b1 =
-              static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v1, v1)));
-          norm_hash = Hash64Finish(a1 & kHashTailMasks.lo[len - 16],
-                                   b1 & kHashTailMasks.hi[len - 16],
-                                   Hash64Block(a0, b0w, kHashK0), len);
-        }
-        StemSpan st{0, len};
-        // The stemmer reads the letters back from the arena: whole-word
-        // loads from the 16-byte stores just made forward cheaply, and are
-        // cheaper than extracting letters from a 128-bit register.
-        if (options_.stems) {
-          st = internal::StemArabicWord(
-              internal::MemLetters{reinterpret_cast<const unsigned char*>(w)},
-              static_cast<size_t>(n));
-        }
-        uint16_t flags = pending | kTokArabic;
-        if (IsStopWordHash(norm_hash)) flags |= kTokStop;
-        const uint32_t index = static_cast<uint32_t>(toks.size());
-        if (pending & kTokNewlineBefore) marks.push_back(index);
-        AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
-                    static_cast<uint32_t>(w - arena.data()), len, st.len, st.skip,
-                    TokenKind::kWord, flags, norm_hash,
-                    Hash64Padded(w + st.skip, st.len));  // kRoom bytes follow
-        ++fast_words;
-        fast_arabic_letters += static_cast<uint32_t>(n);
-        breaks = 0;
-        p = q;
-        // Take the usual single space here rather than in another trip
-        // round the outer loop (whose dispatch would mispredict).
-        pending = 0;
-        if (*p == ' ') {
-          pending = kTokSpaceBefore;
-          ++p;
-        }
-        continue;
-      }
-    }
-    // English: up to 15 ASCII letters, lower-cased in the register, followed
-    // by a character that ends a Latin word (kLatinWordEnd; a '.', ''' or ':'
-    // only when it cannot continue the word as U.S., bbc.com, don't or
-    // http://). Hashes come from the register, and the stem from the
-    // branch-free StemEnglishShort.
-    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - p >= 17) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-      const __m128i is_letter = _mm_cmpeq_epi8(
-          _mm_subs_epu8(_mm_sub_epi8(lower, _mm_set1_epi8('a')), _mm_set1_epi8(25)),
-          _mm_setzero_si128());
-      const uint32_t letters = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
-      const uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letters | 0x10000u));
-      const uchar* q = p + n;  // q <= p + 16 < end
-      const uint8_t how = kLatinWordEnd[*q];
-      if (n < 16 && how != kEndNever && (how == kEndAlways || LatinWordEndsAt(b0, q))) {
-        char* w = arena.Reserve(kRoom);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
-        arena.Commit(w + n);
-        const uint32_t run = (1u << n) - 1;
-        // Upper case: letters whose 0x20 bit is clear.
-        const uint32_t upper = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(
-                                   _mm_and_si128(v, _mm_set1_epi8(0x20)), _mm_setzero_si128()))) &
-                               run;
-        uint16_t flags = pending | kTokLatin;
-        if (b0 < 'a') flags |= kTokUpper;
-        if (n >= 2 && upper == run) flags |= kTokAllUpper;
-        const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
-        const uint64_t b = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)));
-        const uint64_t norm_hash =
-            Hash64Finish(a & kHashTailMasks.lo[n], b & kHashTailMasks.hi[n], kHashK0, n);
-        // The stem is a prefix: its hash needs only other masks. Three words
-        // in four cannot be stemmed (EnglishStemCandidate); the others are
-        // stemmed without branches, from the word's last 8 bytes read from
-        // the text (bytes before a short word are ignored, but must exist).
-        uint32_t s = n;
-        if (options_.stems && internal::EnglishStemCandidate(static_cast<uchar>(q[-1] | 0x20), n)) {
-          if (q - base >= 8) {
-            s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
-                                          internal::FirstEnglishVowel(lower));
-          } else {
-            s = StemEnglishLetters(absl::string_view(w, n)).len;
-          }
-        }
-        const uint64_t stem_hash =
-            Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
-        if (IsStopWordHash(norm_hash)) flags |= kTokStop;
-        const uint32_t index = static_cast<uint32_t>(toks.size());
-        if (pending & kTokNewlineBefore) marks.push_back(index);
-        AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
-                    static_cast<uint32_t>(w - arena.data()), n, s, 0, TokenKind::kWord, flags,
-                    norm_hash, stem_hash);
-        ++fast_words;
-        fast_latin_letters += n;
-        breaks = 0;
-        p = q;
-        pending = 0;
-        if (*p == ' ') {  // q < end: see above
-          pending = kTokSpaceBefore;
-          ++p;
-        }
-        continue;
-      }
-    }
-#endif
-    // ASCII that is not a letter or digit: white space and most
-    // punctuation take one table lookup (kAsciiAction) instead of decoding,
-    // the character table and the general dispatch below.
-    if (b0 < 0x80) {
-      const AsciiAction act = kAsciiActions.v[b0];
-      if (act.what == AsciiAction::kSpace) {
-        pending |= kTokSpaceBefore;
-        ++p;
-        continue;
-      }
-      if (act.what == AsciiAction::kLineFeed) {
-        pending |= kTokSpaceBefore | kTokNewlineBefore;
-        if (++breaks >= 2) pending |= kTokParagraphBefore;
-        ++p;
-        continue;
-      }
-      // A lone . ! or ? (the next byte is no ender, and no lead byte of one).
-      if (act.what == AsciiAction::kToken ||
-          (act.what == AsciiAction::kEnder && p + 1 < end && p[1] < 0x80 &&
-           kAsciiActions.v[p[1]].what != AsciiAction::kEnder)) {
-        const uint16_t flags = pending | act.flags;
-        const uint32_t index = static_cast<uint32_t>(toks.size());
-        if (act.mark || (pending & kTokNewlineBefore)) marks.push_back(index);
-        const uint32_t at = static_cast<uint32_t>(p - base);
-        AppendToken(&toks, at, at + 1, static_cast<uint32_t>(arena.size()), 0, 0, 0, act.kind,
-                    flags, 0, 0);
-        pending = 0;
-        breaks = 0;
-        ++p;
-        continue;
-      }
-    }
     int len;
     uint32_t cp = b0 < 0x80 ? (len = 1, b0) : DecodeAt(p, end, &len);
     const CharInfo& ci = GetCharInfo(cp);
@@ -734,7 +560,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     if (f & (kCharSpace | kCharControl)) {
       pending |= kTokSpaceBefore;
       p += len;
-      continue;
+      return;
     }
     if (f & kCharNewline) {
       pending |= kTokSpaceBefore | kTokNewlineBefore;
@@ -743,11 +569,11 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         if (++breaks >= 2) pending |= kTokParagraphBefore;
       }
       p += len;
-      continue;
+      return;
     }
     if (f & kCharIgnorable) {  // outside a word it separates nothing
       p += len;
-      continue;
+      return;
     }
 
     if (f & (kCharLetter | kCharDigit | kCharMark)) {
@@ -761,7 +587,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           FinishToken(out, &t, false);
           push(t);
           p = ue;
-          continue;
+          return;
         }
       }
       Token t = start_token(p, TokenKind::kWord);
@@ -954,7 +780,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
       FinishToken(out, &t, arabic_only && letters > 0 && t.kind == TokenKind::kWord);
       push(t);
       p = q;
-      continue;
+      return;
     }
 
     // '#' or '@' after white space or punctuation: hashtag or mention.
@@ -981,7 +807,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         FinishToken(out, &t, false);
         push(t);
         p = q;
-        continue;
+        return;
       }
     }
     if (b0 == '@') {
@@ -1013,7 +839,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
             FinishToken(out, &t, false);
             push(t);
             p = de;
-            continue;
+            return;
           }
         }
       }
@@ -1026,7 +852,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         FinishToken(out, &t, false);
         push(t);
         p = q;
-        continue;
+        return;
       }
     }
 
@@ -1053,7 +879,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
       t.end = static_cast<uint32_t>(q - base);
       push(t);
       p = q;
-      continue;
+      return;
     }
 
     // Any other character is one punctuation or symbol token.
@@ -1062,7 +888,212 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     t.end = static_cast<uint32_t>(p + len - base);
     push(t);
     p += len;
+  };
+
+  // The arena's write position, kept in locals by the fast paths: stores
+  // through char* may alias the arena's own fields, so NormArena::Reserve
+  // and Commit reloaded and rewrote them for every token. Synced with the
+  // arena around the general path.
+  char* aw;
+  char* aw_limit;  // aw <= aw_limit: at least kRoom bytes of room at aw
+  const char* abase;
+  auto load_arena = [&] {
+    aw = arena.Reserve(kRoom);
+    aw_limit = arena.limit() - kRoom;
+    abase = arena.data();
+  };
+  load_arena();
+  // Returns where a fast path may write a normalised form (kRoom bytes).
+  auto fast_room = [&]() -> char* {
+    if (aw > aw_limit) {
+      arena.Commit(aw);
+      load_arena();
+    }
+    return aw;
+  };
+
+  // Counts kept in registers by the fast paths, added to `out` at the end.
+  uint32_t fast_words = 0, fast_arabic_letters = 0, fast_latin_letters = 0;
+
+  while (p < end) {
+    const uchar b0 = *p;
+#if defined(__SSE2__) && defined(__x86_64__)
+    // Fast paths first, before any decoding. Each takes a whole token of
+    // the commonest kinds -- a word of common Arabic letters, a word of ASCII
+    // letters -- when the character after it is one that ends it whatever
+    // came before, and the single space after it. Their tokens are exactly
+    // what the general path below would make (tests/workers/text/
+    // tokenizer_test.cc checks every character class at every position of
+    // the 16- and 32-byte windows). Each fills in every field of the token
+    // at once and counts in registers.
+    //
+    // Arabic: up to 15 letters (one or two 16-byte loads), classified and
+    // normalised in the register (CommonArabicRun16), followed by an ASCII
+    // space or punctuation mark or the Arabic comma, semicolon or question
+    // mark. Its hash comes from the registers.
+    if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
+      __m128i v0, v1 = _mm_setzero_si128();
+      int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), teh, &v0);
+      bool fits = n < 8;
+      if (n == 8 && end - p >= 32) {  // a long word: the next 16 bytes
+        n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), teh,
+                               &v1);
+        fits = n < 16;
+      }
+      const uchar* q = p + 2 * n;
+      // q + 1 < p + 32 <= end when fits: EndsArabicWord may read q[1].
+      if (n > 0 && fits && EndsArabicWord(q)) {
+        const uint32_t len = static_cast<uint32_t>(2 * n);
+        char* const w = fast_room();
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v0);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w + 16), v1);  // kRoom >= 32
+        aw = w + len;
+        const uint64_t a0 = static_cast<uint64_t>(_mm_cvtsi128_si64(v0));
+        const uint64_t b0w = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v0, v0)));
+        uint64_t norm_hash;
+        if (len <= 16) {
+          norm_hash = Hash64Finish(a0 & kHashTailMasks.lo[len], b0w & kHashTailMasks.hi[len],
+                                   kHashK0, len);
+        } else {  // Hash64's loop runs once, on the first 16 bytes
+          const uint64_t a1 = static_cast<uint64_t>(_mm_cvtsi128_si64(v1));
+          const uint64_t b1 =
+              static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v1, v1)));
+          norm_hash = Hash64Finish(a1 & kHashTailMasks.lo[len - 16],
+                                   b1 & kHashTailMasks.hi[len - 16],
+                                   Hash64Block(a0, b0w, kHashK0), len);
+        }
+        StemSpan st{0, len};
+        // The stemmer reads the letters back from the arena: whole-word
+        // loads from the 16-byte stores just made forward cheaply, and are
+        // cheaper than extracting letters from a 128-bit register.
+        if (options_.stems) {
+          st = internal::StemArabicWord(
+              internal::MemLetters{reinterpret_cast<const unsigned char*>(w)},
+              static_cast<size_t>(n));
+        }
+        uint16_t flags = pending | kTokArabic;
+        if (IsStopWordHash(norm_hash)) flags |= kTokStop;
+        if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+        AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+                    static_cast<uint32_t>(w - abase), len, st.len, st.skip,
+                    TokenKind::kWord, flags, norm_hash,
+                    Hash64Padded(w + st.skip, st.len));  // kRoom bytes follow
+        ++fast_words;
+        fast_arabic_letters += static_cast<uint32_t>(n);
+        breaks = 0;
+        p = q;
+        // Take the usual single space here rather than in another trip
+        // round the outer loop (whose dispatch would mispredict).
+        pending = 0;
+        if (*p == ' ') {
+          pending = kTokSpaceBefore;
+          ++p;
+        }
+        continue;
+      }
+    }
+    // English: up to 15 ASCII letters, lower-cased in the register, followed
+    // by a character that ends a Latin word (kLatinWordEnd; a '.', ''' or ':'
+    // only when it cannot continue the word as U.S., bbc.com, don't or
+    // http://). Hashes come from the register, and the stem from the
+    // branch-free StemEnglishShort.
+    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - p >= 17) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+      const __m128i is_letter = _mm_cmpeq_epi8(
+          _mm_subs_epu8(_mm_sub_epi8(lower, _mm_set1_epi8('a')), _mm_set1_epi8(25)),
+          _mm_setzero_si128());
+      const uint32_t letters = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
+      const uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letters | 0x10000u));
+      const uchar* q = p + n;  // q <= p + 16 < end
+      const uint8_t how = kLatinWordEnd[*q];
+      if (n < 16 && how != kEndNever && (how == kEndAlways || LatinWordEndsAt(b0, q))) {
+        char* const w = fast_room();
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
+        aw = w + n;
+        const uint32_t run = (1u << n) - 1;
+        // Upper case: letters whose 0x20 bit is clear.
+        const uint32_t upper = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(
+                                   _mm_and_si128(v, _mm_set1_epi8(0x20)), _mm_setzero_si128()))) &
+                               run;
+        uint16_t flags = pending | kTokLatin;
+        if (b0 < 'a') flags |= kTokUpper;
+        if (n >= 2 && upper == run) flags |= kTokAllUpper;
+        const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
+        const uint64_t b = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)));
+        const uint64_t norm_hash =
+            Hash64Finish(a & kHashTailMasks.lo[n], b & kHashTailMasks.hi[n], kHashK0, n);
+        // The stem is a prefix: its hash needs only other masks. Three words
+        // in four cannot be stemmed (EnglishStemCandidate); the others are
+        // stemmed without branches, from the word's last 8 bytes read from
+        // the text (bytes before a short word are ignored, but must exist).
+        uint32_t s = n;
+        uint64_t stem_hash = norm_hash;
+        if (options_.stems && internal::EnglishStemCandidate(static_cast<uchar>(q[-1] | 0x20), n)) {
+          if (q - base >= 8) {
+            s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
+                                          internal::FirstEnglishVowel(lower));
+          } else {
+            s = StemEnglishLetters(absl::string_view(w, n)).len;
+          }
+          stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
+        }
+        if (IsStopWordHash(norm_hash)) flags |= kTokStop;
+        if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+        AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+                    static_cast<uint32_t>(w - abase), n, s, 0, TokenKind::kWord, flags,
+                    norm_hash, stem_hash);
+        ++fast_words;
+        fast_latin_letters += n;
+        breaks = 0;
+        p = q;
+        pending = 0;
+        if (*p == ' ') {  // q < end: see above
+          pending = kTokSpaceBefore;
+          ++p;
+        }
+        continue;
+      }
+    }
+#endif
+    // ASCII that is not a letter or digit: white space and most
+    // punctuation take one table lookup (kAsciiAction) instead of decoding,
+    // the character table and the general dispatch below.
+    if (b0 < 0x80) {
+      const AsciiAction act = kAsciiActions.v[b0];
+      if (act.what == AsciiAction::kSpace) {
+        pending |= kTokSpaceBefore;
+        ++p;
+        continue;
+      }
+      if (act.what == AsciiAction::kLineFeed) {
+        pending |= kTokSpaceBefore | kTokNewlineBefore;
+        if (++breaks >= 2) pending |= kTokParagraphBefore;
+        ++p;
+        continue;
+      }
+      // A lone . ! or ? (the next byte is no ender, and no lead byte of one).
+      if (act.what == AsciiAction::kToken ||
+          (act.what == AsciiAction::kEnder && p + 1 < end && p[1] < 0x80 &&
+           kAsciiActions.v[p[1]].what != AsciiAction::kEnder)) {
+        const uint16_t flags = pending | act.flags;
+        if (act.mark || (pending & kTokNewlineBefore)) {
+          marks.push_back(static_cast<uint32_t>(toks.size()));
+        }
+        const uint32_t at = static_cast<uint32_t>(p - base);
+        AppendToken(&toks, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
+                    flags, 0, 0);
+        pending = 0;
+        breaks = 0;
+        ++p;
+        continue;
+      }
+    }
+    arena.Commit(aw);  // the general path writes through the arena
+    general_step();
+    load_arena();
   }
+  arena.Commit(aw);
   out->word_count_ += fast_words;
   script_letters[kScriptArabic] += fast_arabic_letters;
   script_letters[kScriptLatin] += fast_latin_letters;

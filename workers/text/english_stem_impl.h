@@ -30,7 +30,8 @@ constexpr uint64_t LeBytes(const char* s, int k) {
 inline bool EnglishStemCandidate(unsigned char last, uint32_t n) {
   constexpr uint32_t kEnds = (1u << ('s' - 'a')) | (1u << ('g' - 'a')) | (1u << ('d' - 'a')) |
                              (1u << ('y' - 'a'));
-  return n >= 4 && ((kEnds >> ((last - 'a') & 31)) & 1);
+  // One branch for the caller, not two (n >= 4 && ...).
+  return ((kEnds >> ((last - 'a') & 31)) & static_cast<uint32_t>(n >= 4)) != 0;
 }
 
 // StemEnglishLetters for a word of n (4..15) letters a-z, given as
