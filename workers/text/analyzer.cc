@@ -369,6 +369,22 @@ struct AsciiActions {
 };
 const AsciiActions kAsciiActions;
 
+// The same for the Arabic comma and semicolon (U+060C, U+061B), which the
+// general path makes one-character punctuation tokens.
+struct ArabicCommaActions {
+  AsciiAction v[2];
+  ArabicCommaActions() {
+    const uint32_t cps[2] = {0x060C, 0x061B};
+    for (int i = 0; i < 2; ++i) {
+      const uint16_t f = GetCharInfo(cps[i]).flags;
+      v[i].what = AsciiAction::kToken;
+      v[i].kind = (f & kCharPunct) ? TokenKind::kPunct : TokenKind::kSymbol;
+      v[i].flags = PunctFlags(f);
+    }
+  }
+};
+const ArabicCommaActions kArabicCommaActions;
+
 
 // Appends a token. The token is assembled in two 16-byte registers and one
 // 8-byte register and copied into the vector with stores of the same sizes.
@@ -482,9 +498,7 @@ void Analyzer::FinishToken(AnalyzedText* out, Token* t, bool arabic_letters_only
       t->stem_len = s.len;
       t->stem_hash = Hash64Padded(norm.data() + s.skip, s.len);
     }
-    if (IsStopWordHash(t->norm_hash)) {
-      t->flags |= kTokStop;
-    }
+    t->flags |= static_cast<uint16_t>(IsStopWordHash(t->norm_hash) * kTokStop);
   }
   ++out->word_count_;
 }
@@ -972,7 +986,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
               static_cast<size_t>(n));
         }
         uint16_t flags = pending | kTokArabic;
-        if (IsStopWordHash(norm_hash)) flags |= kTokStop;
+        flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
         if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
         AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
                     static_cast<uint32_t>(w - abase), len, st.len, st.skip,
@@ -1038,7 +1052,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           }
           stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
         }
-        if (IsStopWordHash(norm_hash)) flags |= kTokStop;
+        flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
         if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
         AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
                     static_cast<uint32_t>(w - abase), n, s, 0, TokenKind::kWord, flags,
@@ -1088,6 +1102,46 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         ++p;
         continue;
       }
+      // A number of up to 16 ASCII digits that nothing can continue: not a
+      // letter (2015م and G7 are words), and not '.' or ',' before a digit
+      // of any script (1,000.5 1.٥) or '.' before a letter (a bare domain).
+      if (static_cast<uchar>(b0 - '0') < 10) {
+        const uchar* q = p + 1;
+        while (q < end && static_cast<uchar>(*q - '0') < 10 && q - p < 16) ++q;
+        if (q == end || (q - p < 16 && *q < 0x80 && !IsAsciiAlnum(*q) &&
+                         !((*q == '.' || *q == ',') && q + 1 < end &&
+                           (q[1] >= 0x80 || IsAsciiAlnum(q[1]))))) {
+          const uint32_t len = static_cast<uint32_t>(q - p);
+          if (aw > aw_limit) {
+            arena.Commit(aw);
+            load_arena();
+          }
+          std::memcpy(aw, p, 16 <= end - p ? 16 : len);
+          // A number's stem is itself, and it is never a stop word.
+          const uint64_t hash = Hash64Padded(aw, len);  // kRoom bytes of room
+          if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+          AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+                      static_cast<uint32_t>(aw - abase), len, len, 0, TokenKind::kNumber, pending,
+                      hash, hash);
+          aw += len;
+          ++out->word_count_;
+          pending = 0;
+          breaks = 0;
+          p = q;
+          continue;
+        }
+      }
+    } else if (b0 == 0xD8 && p + 1 < end && (p[1] == 0x8C || p[1] == 0x9B)) {
+      // The Arabic comma and semicolon: one punctuation token each.
+      const AsciiAction& act = kArabicCommaActions.v[p[1] == 0x9B];
+      if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+      const uint32_t at = static_cast<uint32_t>(p - base);
+      AppendToken(&toks, at, at + 2, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
+                  pending | act.flags, 0, 0);
+      pending = 0;
+      breaks = 0;
+      p += 2;
+      continue;
     }
     arena.Commit(aw);  // the general path writes through the arena
     general_step();
