@@ -983,7 +983,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         if (options_.stems) {
           st = internal::StemArabicWord(
               internal::MemLetters{reinterpret_cast<const unsigned char*>(w)},
-              static_cast<size_t>(n));
+              static_cast<size_t>(n), a0);
         }
         uint16_t flags = pending | kTokArabic;
         flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
