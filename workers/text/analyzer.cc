@@ -644,6 +644,10 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
               t.flags |= kTokArabic;
             }
             letters += static_cast<uint32_t>(q - run) / 2;
+            // Not ASCII: an Arabic word before ".x.com" is no bare domain.
+            // (Without this, "عربية.3.5bbc.com" was one URL token here and
+            // three tokens on the fast path.)
+            ascii_only = false;
             break;
           }
           for (;;) {
@@ -931,6 +935,12 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
 
   while (p < end) {
     const uchar b0 = *p;
+    if (!fast_paths_) {  // tests: the general path alone, as the reference
+      arena.Commit(aw);
+      general_step();
+      load_arena();
+      continue;
+    }
 #if defined(__SSE2__) && defined(__x86_64__)
     // Fast paths first, before any decoding. Each takes a whole token of
     // the commonest kinds -- a word of common Arabic letters, a word of ASCII
