@@ -382,16 +382,21 @@ std::string Word(int kind, int n) {
 // character, then by text ending at every distance around the windows'.
 TEST(Tokenizer, FastPathsAgreeWithTheGeneralPath) {
   const std::vector<std::string> followers = Followers();
-  for (const AnalyzerOptions& o : AllOptions()) {
-    Analyzer fast(o), slow(o);
+  const std::vector<AnalyzerOptions> options = AllOptions();
+  for (size_t oi = 0; oi < options.size(); ++oi) {
+    Analyzer fast(options[oi]), slow(options[oi]);
     AnalyzerTestPeer::DisableFastPaths(&slow);
     for (int kind = 0; kind < 7; ++kind) {
       for (int n = 1; n <= 18; ++n) {
         const std::string word = Word(kind, n);
-        for (const std::string& f : followers) {
+        for (size_t fi = 0; fi < followers.size(); ++fi) {
+          // The other options change only the Arabic letters and stems:
+          // fewer followers will do for them.
+          if (oi > 0 && fi % 5 != 0) continue;
+          const std::string& f = followers[fi];
           for (const char* next : {" ", "a", "1", "ب", "'", "."}) {
-            for (int pad : {0, 1, 2, 14, 15, 16, 17, 30, 31, 32, 33}) {
-              for (const char* before : {"", " ", "\n", "x("}) {
+            for (int pad : {0, 1, 15, 16, 17, 31, 32, 33}) {
+              for (const char* before : {"", "\n", "x("}) {
                 std::string text = before + word + f + next;
                 text.append(static_cast<size_t>(pad), pad % 2 ? ' ' : 'q');
                 ExpectSameAsGeneralPath(fast, slow, text);
