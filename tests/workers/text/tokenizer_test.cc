@@ -399,7 +399,7 @@ TEST(Tokenizer, FastPathsAgreeWithTheGeneralPath) {
           // fewer followers will do for them.
           if (oi > 0 && fi % 5 != 0) continue;
           const std::string& f = followers[fi];
-          for (const char* next : {" ", "a", "1", "ب", "'", "."}) {
+          for (const char* next : {" ", "a", "1", "ب", "'", ".", "//x"}) {
             for (int pad : {0, 1, 15, 16, 17, 31, 32, 33}) {
               for (const char* before : {"", "\n", "x("}) {
                 std::string text = before + word + f + next;
