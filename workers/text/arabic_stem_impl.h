@@ -77,8 +77,13 @@ inline StemSpan StemArabicWord(const Letters& w, size_t letters, uint64_t head) 
   if (letters < 3) return StemSpan{0, static_cast<uint32_t>(2 * letters)};
   // The prefix decisions are computed, not branched on: whether a word has
   // the article is unpredictable (about 40% do).
+  // The letters compared, in memory order (constants: clang warns about
+  // '|' and '&' on comparisons with calls in them).
+  constexpr uint16_t kMWaw = M(kWaw), kMBeh = M(kBeh), kMKaf = M(kKaf), kMFeh = M(kFeh),
+                     kMLam = M(kLam), kMAlef = M(kAlef);
+  constexpr uint32_t kMAlefLam = MPair(kAlef, kLam);
   // 1. Conjunction و, keeping at least 3 letters.
-  const uint32_t waw = (static_cast<uint16_t>(head) == M(kWaw)) & (letters >= 4);
+  const uint32_t waw = (static_cast<uint16_t>(head) == kMWaw) & (letters >= 4);
   const uint64_t rest = head >> (16 * waw);  // the letters after it
   const size_t n = letters - waw;
   const uint16_t c0 = static_cast<uint16_t>(rest);
@@ -87,12 +92,12 @@ inline StemSpan StemArabicWord(const Letters& w, size_t letters, uint64_t head) 
   //    كال فال need letters 1-2 to be ال, which about one word in a
   //    hundred has: that test may branch.
   uint32_t three = 0;
-  if (c12 == MPair(kAlef, kLam)) {
-    three = ((c0 == M(kWaw)) | (c0 == M(kBeh)) | (c0 == M(kKaf)) | (c0 == M(kFeh))) & (n >= 5);
+  if (c12 == kMAlefLam) {
+    three = ((c0 == kMWaw) | (c0 == kMBeh) | (c0 == kMKaf) | (c0 == kMFeh)) & (n >= 5);
   }
   // لل ال (never with three: its letter 1 is ا, not ل).
-  const uint32_t two = (static_cast<uint16_t>(c12) == M(kLam)) &
-                       ((c0 == M(kLam)) | (c0 == M(kAlef))) & (n >= 4);
+  const uint32_t two = (static_cast<uint16_t>(c12) == kMLam) & ((c0 == kMLam) | (c0 == kMAlef)) &
+                       (n >= 4);
   const size_t b = waw + 3 * three + 2 * two;  // first letter of the stem
   size_t e = letters;                           // one past its last letter
   // 3. Suffixes in Light10's order, each at most once, keeping 2 letters.

@@ -35,9 +35,9 @@ extern const StopTable kStopTable;
 // True when Hash64(normalised word) is the hash of a stop word.
 inline bool IsStopWordHash(uint64_t h) {
   const internal::StopTable& t = internal::kStopTable;
-  return ((t.slots[internal::StopTable::Slot1(h)] == h) |
-          (t.slots[internal::StopTable::Slot2(h)] == h)) &
-         (h != 0);
+  const uint64_t a = t.slots[internal::StopTable::Slot1(h)];
+  const uint64_t b = t.slots[internal::StopTable::Slot2(h)];
+  return ((a == h) | (b == h)) & (h != 0);
 }
 
 // Convenience for tests and tools. REQUIRES: `norm` is normalised.
