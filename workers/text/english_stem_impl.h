@@ -48,23 +48,32 @@ inline bool EnglishStemCandidate(unsigned char last, uint32_t n) {
 // on `t`, which is shifted left as letters are removed so that "ends with
 // X" stays a compare of its top bytes.
 inline uint32_t StemEnglishTail(uint64_t t, uint32_t n, uint32_t first_vowel) {
+  // Each rule is a select between a removal and the removal so far (which
+  // compilers turn into conditional moves) or a product of 0/1 conditions.
+  constexpr uint32_t kSses = LeBytes("sses", 4), kIes = LeBytes("ies", 3);
+  constexpr uint32_t kIng = LeBytes("ing", 3), kEd = LeBytes("ed", 2), kLy = LeBytes("ly", 2);
   // 1. -sses -> -ss; -ies -> -i (but "ties" stays); -s unless -ss -us -is.
-  const uint32_t last = static_cast<uint32_t>(t >> 56);
-  const uint32_t prev = static_cast<uint32_t>(t >> 48) & 0xFF;
   constexpr uint32_t kKeepS = (1u << ('s' - 'a')) | (1u << ('u' - 'a')) | (1u << ('i' - 'a'));
-  const uint32_t sses = (t >> 32) == LeBytes("sses", 4);
-  const uint32_t ies = ((t >> 40) == LeBytes("ies", 3)) & ~sses;
-  const uint32_t keep_s = (kKeepS >> ((prev - 'a') & 31)) & 1;
-  const uint32_t d1 = (last == 's') * (sses * 2 + ies * 2 * (n > 4) + ((sses | ies | keep_s) ^ 1));
+  const uint32_t last4 = static_cast<uint32_t>(t >> 32);
+  const uint32_t prev = (last4 >> 16) & 0xFF;
+  uint32_t d1 = ((kKeepS >> ((prev - 'a') & 31)) & 1) ^ 1;
+  const uint32_t ies_cut = n > 4 ? 2 : 0;
+  d1 = (last4 >> 8) == kIes ? ies_cut : d1;
+  d1 = last4 == kSses ? 2 : d1;
+  d1 &= 0u - static_cast<uint32_t>((last4 >> 24) == 's');
   const uint32_t n1 = n - d1;  // >= 2
   t <<= 8 * d1;
   // 2. The first of -ing (n >= 6), -ed but not -eed (n >= 5), -ly (n >= 6);
-  //    -ing and -ed only with a vowel before them.
-  const uint64_t end2 = t >> 48;
-  const uint32_t ing = ((t >> 40) == LeBytes("ing", 3)) & (n1 >= 6) & (first_vowel + 3 < n1);
-  const uint32_t ed = (end2 == LeBytes("ed", 2)) & (((t >> 40) & 0xFF) != 'e') & (n1 >= 5) &
-                      (first_vowel + 2 < n1);
-  const uint32_t ly = (end2 == LeBytes("ly", 2)) & (n1 >= 6);  // excludes ing and ed
+  //    -ing and -ed only with a vowel before them. The three endings
+  //    exclude one another.
+  const uint32_t end3 = static_cast<uint32_t>(t >> 40);
+  const uint32_t end2 = end3 >> 8;
+  const uint32_t ing = static_cast<uint32_t>(end3 == kIng) & static_cast<uint32_t>(n1 >= 6) &
+                       static_cast<uint32_t>(first_vowel + 3 < n1);
+  const uint32_t ed = static_cast<uint32_t>(end2 == kEd) &
+                      static_cast<uint32_t>((end3 & 0xFF) != 'e') &
+                      static_cast<uint32_t>(n1 >= 5) & static_cast<uint32_t>(first_vowel + 2 < n1);
+  const uint32_t ly = static_cast<uint32_t>(end2 == kLy) & static_cast<uint32_t>(n1 >= 6);
   const uint32_t d2 = 3 * ing + 2 * (ed | ly);
   const uint32_t n2 = n1 - d2;
   t <<= 8 * d2;
@@ -74,9 +83,10 @@ inline uint32_t StemEnglishTail(uint64_t t, uint32_t n, uint32_t first_vowel) {
   const uint32_t c2 = static_cast<uint32_t>(t >> 48) & 0xFF;
   constexpr uint32_t kNoUndouble = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 14) | (1u << 20) |
                                    (1u << ('l' - 'a')) | (1u << ('s' - 'a')) | (1u << ('z' - 'a'));
-  const uint32_t undouble = (ing | ed) & (n2 >= 3) & (c1 == c2) &
-                            ((kNoUndouble >> ((c1 - 'a') & 31)) ^ 1);
-  return n2 - undouble;
+  const uint32_t undouble = (ing | ed) & static_cast<uint32_t>(n2 >= 3) &
+                            static_cast<uint32_t>(c1 == c2) &
+                            ~(kNoUndouble >> ((c1 - 'a') & 31));
+  return n2 - (undouble & 1);
 }
 
 #if defined(__SSE2__) && defined(__x86_64__)
