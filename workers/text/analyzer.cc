@@ -386,6 +386,7 @@ struct ArabicCommaActions {
 const ArabicCommaActions kArabicCommaActions;
 
 
+
 // Appends a token. The token is assembled in two 16-byte registers and one
 // 8-byte register and copied into the vector with stores of the same sizes.
 // (Built field by field on the stack, push_back's 16-byte copy could not be
@@ -427,6 +428,28 @@ inline void AppendToken(std::vector<Token>* toks, uint32_t begin, uint32_t end,
   t.stem_hash = stem_hash;
 #endif
   toks->push_back(t);
+}
+
+// If the byte at *p (< end) is a one-byte punctuation or symbol token that
+// follows a token directly (so its flags are its own), appends it and moves
+// *p past it. The same test and token as the ASCII step of Scan's loop.
+inline bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
+                           const unsigned char* base, const char* abase, const char* aw,
+                           std::vector<Token>* toks, std::vector<uint32_t>* marks) {
+  const unsigned char c = **p;
+  if (c >= 0x80) return false;
+  const AsciiAction& act = kAsciiActions.v[c];
+  if (!(act.what == AsciiAction::kToken ||
+        (act.what == AsciiAction::kEnder && *p + 1 < end && (*p)[1] < 0x80 &&
+         kAsciiActions.v[(*p)[1]].what != AsciiAction::kEnder))) {
+    return false;
+  }
+  if (act.mark) marks->push_back(static_cast<uint32_t>(toks->size()));
+  const uint32_t at = static_cast<uint32_t>(*p - base);
+  AppendToken(toks, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind, act.flags,
+              0, 0);
+  ++*p;
+  return true;
 }
 }  // namespace
 
@@ -1035,14 +1058,15 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         char* const w = fast_room();
         _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
         aw = w + n;
-        const uint32_t run = (1u << n) - 1;
-        // Upper case: letters whose 0x20 bit is clear.
-        const uint32_t upper = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(
-                                   _mm_and_si128(v, _mm_set1_epi8(0x20)), _mm_setzero_si128()))) &
-                               run;
-        uint16_t flags = pending | kTokLatin;
-        if (b0 < 'a') flags |= kTokUpper;
-        if (n >= 2 && upper == run) flags |= kTokAllUpper;
+        // Case flags without branches: lower-case letters have bit 5 set,
+        // which a 16-bit shift by 2 moves to bit 7 of each byte, where
+        // movemask reads it.
+        const uint32_t lower_case =
+            static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) & ((1u << n) - 1);
+        const uint32_t all_upper = static_cast<uint32_t>(n >= 2) & static_cast<uint32_t>(lower_case == 0);
+        uint16_t flags = static_cast<uint16_t>(pending | kTokLatin |
+                                               (static_cast<uint32_t>(b0 < 'a') * kTokUpper) |
+                                               (all_upper * kTokAllUpper));
         const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
         const uint64_t b = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)));
         const uint64_t norm_hash =
@@ -1075,6 +1099,15 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         if (*p == ' ') {  // q < end: see above
           pending = kTokSpaceBefore;
           ++p;
+        } else if (TakeAsciiPunct(&p, end, base, abase, aw, &toks, &marks)) {
+          // A comma or period (or other one-byte token) right after the
+          // word, and the single space after it, taken here: another trip
+          // round the outer loop for each would cost its dispatch.
+          pending = 0;
+          if (p < end && *p == ' ') {
+            pending = kTokSpaceBefore;
+            ++p;
+          }
         }
         continue;
       }
