@@ -451,6 +451,21 @@ inline bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
   ++*p;
   return true;
 }
+
+// The same for the Arabic comma and semicolon at *p (two bytes), which get
+// the flags `pending`.
+inline bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
+                            const unsigned char* base, const char* abase, const char* aw,
+                            std::vector<Token>* toks, uint16_t pending = 0) {
+  const unsigned char* q = *p;
+  if (!(q[0] == 0xD8 && q + 1 < end && (q[1] == 0x8C || q[1] == 0x9B))) return false;
+  const AsciiAction& act = kArabicCommaActions.v[q[1] == 0x9B];
+  const uint32_t at = static_cast<uint32_t>(q - base);
+  AppendToken(toks, at, at + 2, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
+              pending | act.flags, 0, 0);
+  *p = q + 2;
+  return true;
+}
 }  // namespace
 
 const char* TokenKindName(TokenKind kind) {
@@ -1030,11 +1045,18 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         breaks = 0;
         p = q;
         // Take the usual single space here rather than in another trip
-        // round the outer loop (whose dispatch would mispredict).
+        // round the outer loop (whose dispatch would mispredict), and so
+        // the usual punctuation after a word and the space after it.
         pending = 0;
         if (*p == ' ') {
           pending = kTokSpaceBefore;
           ++p;
+        } else if (TakeAsciiPunct(&p, end, base, abase, aw, &toks, &marks) ||
+                   TakeArabicComma(&p, end, base, abase, aw, &toks)) {
+          if (p < end && *p == ' ') {
+            pending = kTokSpaceBefore;
+            ++p;
+          }
         }
         continue;
       }
@@ -1174,16 +1196,11 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           continue;
         }
       }
-    } else if (b0 == 0xD8 && p + 1 < end && (p[1] == 0x8C || p[1] == 0x9B)) {
+    } else if (!(pending & kTokNewlineBefore) &&
+               TakeArabicComma(&p, end, base, abase, aw, &toks, pending)) {
       // The Arabic comma and semicolon: one punctuation token each.
-      const AsciiAction& act = kArabicCommaActions.v[p[1] == 0x9B];
-      if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
-      const uint32_t at = static_cast<uint32_t>(p - base);
-      AppendToken(&toks, at, at + 2, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
-                  pending | act.flags, 0, 0);
       pending = 0;
       breaks = 0;
-      p += 2;
       continue;
     }
     arena.Commit(aw);  // the general path writes through the arena
