@@ -549,6 +549,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
   std::vector<Token>& toks = out->tokens_;
   auto& script_letters = out->letters_by_script_;
   const bool teh = options_.normalizer.fold_teh_marbuta;
+  const bool stems = options_.stems;  // a local: stores through char* may alias *this
   constexpr int kRoom = Normalizer::kMaxFoldBytes;
   // ة is plain unless it is to be folded to ه.
   const uint64_t* const plain =
@@ -1028,7 +1029,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         // The stemmer reads the letters back from the arena: whole-word
         // loads from the 16-byte stores just made forward cheaply, and are
         // cheaper than extracting letters from a 128-bit register.
-        if (options_.stems) {
+        if (stems) {
           st = internal::StemArabicWord(
               internal::MemLetters{reinterpret_cast<const unsigned char*>(w)},
               static_cast<size_t>(n), a0);
@@ -1036,10 +1037,17 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         uint16_t flags = pending | kTokArabic;
         flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
         if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+        // Hash64Padded without its loop for the usual stem of up to 16
+        // bytes (kRoom bytes follow the word in the arena).
+        const unsigned char* const stem = reinterpret_cast<const unsigned char*>(w) + st.skip;
+        const uint64_t stem_hash =
+            st.len <= 16 ? Hash64Finish(LoadLe64(stem) & kHashTailMasks.lo[st.len],
+                                        LoadLe64(stem + 8) & kHashTailMasks.hi[st.len], kHashK0,
+                                        st.len)
+                         : Hash64Padded(stem, st.len);
         AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
                     static_cast<uint32_t>(w - abase), len, st.len, st.skip,
-                    TokenKind::kWord, flags, norm_hash,
-                    Hash64Padded(w + st.skip, st.len));  // kRoom bytes follow
+                    TokenKind::kWord, flags, norm_hash, stem_hash);
         ++fast_words;
         fast_arabic_letters += static_cast<uint32_t>(n);
         breaks = 0;
@@ -1099,7 +1107,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         // the text (bytes before a short word are ignored, but must exist).
         uint32_t s = n;
         uint64_t stem_hash = norm_hash;
-        if (options_.stems && internal::EnglishStemCandidate(static_cast<uchar>(q[-1] | 0x20), n)) {
+        if (stems && internal::EnglishStemCandidate(static_cast<uchar>(q[-1] | 0x20), n)) {
           if (q - base >= 8) {
             s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
                                           internal::FirstEnglishVowel(lower));
