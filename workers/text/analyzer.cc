@@ -1081,8 +1081,20 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           _mm_subs_epu8(_mm_sub_epi8(lower, _mm_set1_epi8('a')), _mm_set1_epi8(25)),
           _mm_setzero_si128());
       const uint32_t letters = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
-      const uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letters | 0x10000u));
+      uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letters | 0x10000u));  // bytes
+      uint32_t n_letters = n;
+      uint32_t letter_bits = (1u << n) - 1;
       const uchar* q = p + n;  // q <= p + 16 < end
+      // An internal apostrophe and more letters (don't, Obama's, O'Brien)
+      // are part of the word, as in the general path.
+      const bool apostrophe = *q == '\'' && n < 15 && ((letters >> (n + 1)) & 1);
+      if (apostrophe) {
+        const uint32_t more = static_cast<uint32_t>(__builtin_ctz(~(letters >> (n + 1))));
+        letter_bits |= ((1u << more) - 1) << (n + 1);
+        n_letters += more;
+        n += 1 + more;
+        q = p + n;
+      }
       const uint8_t how = kLatinWordEnd[*q];
       if (n < 16 && how != kEndNever && (how == kEndAlways || LatinWordEndsAt(b0, q))) {
         char* const w = fast_room();
@@ -1092,8 +1104,9 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         // which a 16-bit shift by 2 moves to bit 7 of each byte, where
         // movemask reads it.
         const uint32_t lower_case =
-            static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) & ((1u << n) - 1);
-        const uint32_t all_upper = static_cast<uint32_t>(n >= 2) & static_cast<uint32_t>(lower_case == 0);
+            static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) & letter_bits;
+        const uint32_t all_upper =
+            static_cast<uint32_t>(n_letters >= 2) & static_cast<uint32_t>(lower_case == 0);
         uint16_t flags = static_cast<uint16_t>(pending | kTokLatin |
                                                (static_cast<uint32_t>(b0 < 'a') * kTokUpper) |
                                                (all_upper * kTokAllUpper));
@@ -1107,7 +1120,11 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         // the text (bytes before a short word are ignored, but must exist).
         uint32_t s = n;
         uint64_t stem_hash = norm_hash;
-        if (stems && internal::EnglishStemCandidate(static_cast<uchar>(q[-1] | 0x20), n)) {
+        if (stems && apostrophe) {  // the possessive 's and the like: the plain stemmer
+          s = StemEnglishLetters(absl::string_view(w, n)).len;
+          stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
+        } else if (stems &&
+                   internal::EnglishStemCandidate(static_cast<uchar>(q[-1] | 0x20), n)) {
           if (q - base >= 8) {
             s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
                                           internal::FirstEnglishVowel(lower));
@@ -1122,7 +1139,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
                     static_cast<uint32_t>(w - abase), n, s, 0, TokenKind::kWord, flags,
                     norm_hash, stem_hash);
         ++fast_words;
-        fast_latin_letters += n;
+        fast_latin_letters += n_letters;
         breaks = 0;
         p = q;
         pending = 0;

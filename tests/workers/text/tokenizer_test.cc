@@ -374,9 +374,11 @@ std::string Word(int kind, int n) {
     }
   }
   if (kind == 7) {  // words that may start URLs, abbreviations, domains
-    static const char* const kWords[] = {"http", "https", "ftp", "www", "HTTP", "Ftp", "U",
-                                         "e", "Ph", "bbc", "co", "mr", "No", "a"};
-    w = kWords[n % 14];
+    static const char* const kWords[] = {"http",   "https",       "ftp",  "www",   "HTTP",
+                                         "Ftp",    "U",           "e",    "Ph",    "bbc",
+                                         "co",     "mr",          "No",   "a",     "don't",
+                                         "OBAMA'S", "o'brien'sss", "it's", "x'y'z", "rock'n"};
+    w = kWords[n % 20];
   }
   return w;
 }
@@ -392,7 +394,7 @@ TEST(Tokenizer, FastPathsAgreeWithTheGeneralPath) {
     Analyzer fast(options[oi]), slow(options[oi]);
     AnalyzerTestPeer::DisableFastPaths(&slow);
     for (int kind = 0; kind < 8; ++kind) {
-      for (int n = 1; n <= 18; ++n) {
+      for (int n = 1; n <= (kind == 7 ? 20 : 18); ++n) {
         const std::string word = Word(kind, n);
         for (size_t fi = 0; fi < followers.size(); ++fi) {
           // The other options change only the Arabic letters and stems:
