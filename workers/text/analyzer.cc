@@ -983,17 +983,22 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
 #if defined(__SSE2__) && defined(__x86_64__)
     // Fast paths first, before any decoding. Each takes a whole token of
     // the commonest kinds -- a word of common Arabic letters, a word of ASCII
-    // letters -- when the character after it is one that ends it whatever
-    // came before, and the single space after it. Their tokens are exactly
-    // what the general path below would make (tests/workers/text/
-    // tokenizer_test.cc checks every character class at every position of
-    // the 16- and 32-byte windows). Each fills in every field of the token
-    // at once and counts in registers.
+    // letters, then (below) ASCII punctuation and numbers -- when the
+    // character after it is one that ends it whatever came before. A word
+    // step also takes the single space after the word, or the punctuation
+    // mark and the space after that (TakeAsciiPunct, TakeArabicComma):
+    // every trip round this loop costs a dispatch that mispredicts at the
+    // change of token kind. Their tokens are exactly what the general path
+    // below would make: tokenizer_test.cc compares the two, field for
+    // field, for every kind of following character at every position of
+    // the 16- and 32-byte windows. Each fills in every field of its token
+    // at once (AppendToken) and counts in locals.
     //
     // Arabic: up to 15 letters (one or two 16-byte loads), classified and
     // normalised in the register (CommonArabicRun16), followed by an ASCII
     // space or punctuation mark or the Arabic comma, semicolon or question
-    // mark. Its hash comes from the registers.
+    // mark. Its hash comes from the registers, and so do the stemmer's first
+    // four letters.
     if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
       __m128i v0, v1 = _mm_setzero_si128();
       int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), teh, &v0);
@@ -1069,11 +1074,13 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         continue;
       }
     }
-    // English: up to 15 ASCII letters, lower-cased in the register, followed
-    // by a character that ends a Latin word (kLatinWordEnd; a '.', ''' or ':'
-    // only when it cannot continue the word as U.S., bbc.com, don't or
-    // http://). Hashes come from the register, and the stem from the
-    // branch-free StemEnglishShort.
+    // English: up to 15 bytes of ASCII letters (with one internal
+    // apostrophe), lower-cased in the register, followed by a character
+    // that ends a Latin word (kLatinWordEnd; a '.', ''' or ':' only when it
+    // cannot continue the word as in U.S., bbc.com, don't or http://).
+    // Hashes come from the register; three words in four cannot be stemmed
+    // (EnglishStemCandidate), the others are stemmed without branches
+    // (StemEnglishTail) from the word's last 8 bytes.
     if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - p >= 17) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
