@@ -22,6 +22,8 @@ int EvalCommand(int argc, char** argv) {
   std::vector<std::string> data;
   classify::LabeledFields fields;
   std::vector<std::string> positional;
+  std::string label_map_spec;
+  LabelMap label_map;
   std::string predictions_path;
 
   FlagSet flags(
@@ -38,6 +40,8 @@ int EvalCommand(int argc, char** argv) {
   flags.String("text-field", &fields.text, "JSON field holding the article text", "NAME");
   flags.String("title-field", &fields.title, "JSON field holding the title", "NAME");
   flags.String("label-field", &fields.label, "JSON field holding the label", "NAME");
+  flags.String("label-map", &label_map_spec,
+               "rename labels as they are read, e.g. sports=sport,scitech=tech", "FROM=TO,...");
   flags.String("predictions", &predictions_path,
                "also write one JSON line per scored article: file, line, label, predicted, "
                "confidence and the decision value of every model label",
@@ -48,6 +52,7 @@ int EvalCommand(int argc, char** argv) {
     return 0;
   }
   data.insert(data.end(), positional.begin(), positional.end());
+  if (st.ok()) st = label_map.Parse(label_map_spec);
   if (st.ok() && model_path.empty()) st = absl::InvalidArgumentError("--model MODEL is required");
   if (st.ok() && data.empty()) st = absl::InvalidArgumentError("--data FILE is required");
   if (!st.ok()) {
@@ -117,7 +122,7 @@ int EvalCommand(int argc, char** argv) {
         }
         return absl::OkStatus();
       },
-      &stats);
+      &stats, &label_map);
   if (predictions != nullptr && std::fclose(predictions) != 0) {
     std::fprintf(stderr, "qalam eval: write error on '%s'\n", predictions_path.c_str());
     return 1;

@@ -104,7 +104,7 @@ std::string Percent(double v) { return absl::StrFormat("%.1f", 100 * v); }
 
 int TrainCommand(int argc, char** argv) {
   std::vector<std::string> data;
-  std::string dev_path;
+  std::vector<std::string> dev_paths;
   std::string output;
   classify::LabeledFields fields;
   int64_t seed = 0;
@@ -116,6 +116,8 @@ int TrainCommand(int argc, char** argv) {
   bool keyword_tables = true;
   bool quiet = false;
   std::vector<std::string> positional;
+  std::string label_map_spec;
+  LabelMap label_map;
 
   FlagSet flags(
       "qalam train --data FILE [--data FILE...] [--dev FILE] -o MODEL [FLAGS]",
@@ -133,12 +135,16 @@ int TrainCommand(int argc, char** argv) {
       "`qalam annotate --model MODEL` then uses them for keywords and summaries.\n"
       "Exit status: 0 on success, 1 when no model could be trained, 2 for a usage error.");
   flags.StringList("data", &data, "training data (repeatable)", "FILE");
-  flags.String("dev", &dev_path, "development data: chooses the centroid weight, fits the temperature",
-               "FILE");
+  flags.StringList("dev", &dev_paths,
+                   "development data (repeatable): chooses the centroid weight, fits the "
+                   "temperature",
+                   "FILE");
   flags.String("output", &output, "where to write the model", "MODEL", 'o');
   flags.String("text-field", &fields.text, "JSON field holding the article text", "NAME");
   flags.String("title-field", &fields.title, "JSON field holding the title", "NAME");
   flags.String("label-field", &fields.label, "JSON field holding the label", "NAME");
+  flags.String("label-map", &label_map_spec,
+               "rename labels as they are read, e.g. sports=sport,scitech=tech", "FROM=TO,...");
   flags.Int("seed", &seed, "seed of the solvers' visiting order", "N");
   flags.Int("bits", &bits, "log2 of the number of feature buckets (10-30)", "N");
   flags.Int("min-df", &min_df, "drop features seen in fewer training articles", "N");
@@ -173,6 +179,7 @@ int TrainCommand(int argc, char** argv) {
   if (st.ok() && !(c > 0 && c < 1e6)) st = absl::InvalidArgumentError("--c must be positive");
   if (st.ok() && seed < 0) st = absl::InvalidArgumentError("--seed must be >= 0");
   if (st.ok()) st = ParseWeights(centroid_weights, &options.centroid_weights);
+  if (st.ok()) st = label_map.Parse(label_map_spec);
   if (!st.ok()) {
     std::fprintf(stderr, "qalam train: %s\n", std::string(st.message()).c_str());
     return 2;
@@ -182,8 +189,10 @@ int TrainCommand(int argc, char** argv) {
   options.min_label_docs = static_cast<uint32_t>(min_label_docs);
   options.c = c;
   options.seed = static_cast<uint64_t>(seed);
-  options.description = absl::StrCat("training_data: ", absl::StrJoin(data, " "), "\n",
-                                     dev_path.empty() ? "" : absl::StrCat("dev_data: ", dev_path, "\n"));
+  options.description = absl::StrCat(
+      "training_data: ", absl::StrJoin(data, " "), "\n",
+      dev_paths.empty() ? "" : absl::StrCat("dev_data: ", absl::StrJoin(dev_paths, " "), "\n"),
+      label_map_spec.empty() ? "" : absl::StrCat("label_map: ", label_map_spec, "\n"));
 
   KeywordTables tables;
   if (keyword_tables) {
@@ -206,7 +215,7 @@ int TrainCommand(int argc, char** argv) {
         }
         return s;
       },
-      &train_stats);
+      &train_stats, &label_map);
   if (!st.ok()) {
     std::fprintf(stderr, "qalam train: %s\n", std::string(st.message()).c_str());
     return 1;
@@ -217,22 +226,22 @@ int TrainCommand(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<classify::TrainingSet> dev;
-  if (!dev_path.empty()) {
+  if (!dev_paths.empty()) {
     dev = std::make_unique<classify::TrainingSet>(options.features);
     LabeledReadStats dev_stats;
     st = ForEachLabeledRecord(
-        {dev_path}, fields, "train",
+        dev_paths, fields, "train",
         [&](const classify::LabeledRecord& r, const std::string&, uint64_t) {
           return dev->Add(r.title, r.text, r.label);
         },
-        &dev_stats);
+        &dev_stats, &label_map);
     if (!st.ok()) {
       std::fprintf(stderr, "qalam train: --dev: %s\n", std::string(st.message()).c_str());
       return 1;
     }
     if (dev->size() == 0) {
       std::fprintf(stderr, "qalam train: warning: no valid records in --dev %s; training without\n",
-                   dev_path.c_str());
+                   absl::StrJoin(dev_paths, ", ").c_str());
     }
   }
   {
