@@ -94,6 +94,7 @@ int RunCommand(int argc, char** argv) {
   std::string slice;
   std::string worker_binary;
   std::string model_dir;
+  std::string topic_model;
   std::vector<std::string> worker_args;
   int64_t shard_records = 1000;
   int64_t shard_bytes = 1 << 20;
@@ -127,6 +128,10 @@ int RunCommand(int argc, char** argv) {
   RegisterAnnotateFlags(&flags, &af);
   flags.String("model-dir", &model_dir,
                "folder of the model files, passed to the local workers (default: bundled)", "DIR");
+  flags.String("model", &topic_model,
+               "topic model (from qalam train) for every article, passed to the local workers "
+               "(default: the bundled topic-ar.bin / topic-en.bin, chosen by language)",
+               "PATH");
   flags.String("worker-binary", &worker_binary,
                "local worker executable (default: qalam-worker beside qalam)", "PATH");
   flags.StringList("worker-arg", &worker_args, "extra argument for local workers (repeatable)",
@@ -154,6 +159,11 @@ int RunCommand(int argc, char** argv) {
     st = absl::InvalidArgumentError(
         "--shard-records, --shard-bytes, --in-flight and "
         "--call-timeout must be positive");
+  }
+  if (st.ok() && !topic_model.empty() && !connect.empty()) {
+    st = absl::InvalidArgumentError(
+        "--model applies to local workers; start the workers of --connect with "
+        "`qalam-worker --model PATH` instead");
   }
   if (st.ok()) st = AnnotateFlagsToBatchOptions(af, &spec.batch);
   if (st.ok() && !slice.empty()) st = ParseSlice(slice, &spec.slice_index, &spec.slice_count);
@@ -183,6 +193,7 @@ int RunCommand(int argc, char** argv) {
     lopts.count = static_cast<int>(workers);
     lopts.extra_args = worker_args;
     if (!model_dir.empty()) lopts.extra_args.push_back("--model-dir=" + model_dir);
+    if (!topic_model.empty()) lopts.extra_args.push_back("--model=" + topic_model);
     absl::StatusOr<std::unique_ptr<LocalWorkers>> lw = LocalWorkers::Start(lopts);
     if (!lw.ok()) {
       std::fprintf(stderr, "qalam run: %s\n", std::string(lw.status().message()).c_str());
