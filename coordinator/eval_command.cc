@@ -1,4 +1,5 @@
 // qalam eval: scores a topic model on labelled JSON Lines.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -7,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/cli.h"
 #include "common/json_writer.h"
 #include "coordinator/commands.h"
@@ -25,6 +27,7 @@ int EvalCommand(int argc, char** argv) {
   std::string label_map_spec;
   LabelMap label_map;
   std::string predictions_path;
+  bool table = true;
 
   FlagSet flags(
       "qalam eval --model MODEL --data FILE [--data FILE...] [FLAGS]",
@@ -42,6 +45,8 @@ int EvalCommand(int argc, char** argv) {
   flags.String("label-field", &fields.label, "JSON field holding the label", "NAME");
   flags.String("label-map", &label_map_spec,
                "rename labels as they are read, e.g. sports=sport,scitech=tech", "FROM=TO,...");
+  flags.Bool("table", &table,
+             "also print a per-label table for people on stderr; --no-table skips it");
   flags.String("predictions", &predictions_path,
                "also write one JSON line per scored article: file, line, label, predicted, "
                "confidence and the decision value of every model label",
@@ -173,6 +178,23 @@ int EvalCommand(int argc, char** argv) {
   }
   out.append("]}\n");
   std::fputs(out.c_str(), stdout);
+  if (table) {
+    // The same figures for a person reading a terminal; stdout stays one
+    // JSON object for scripts.
+    size_t width = 5;
+    for (const classify::LabelMetrics& l : m.labels) width = std::max(width, l.name.size());
+    std::string t = absl::StrFormat("%-*s %9s %7s %7s %8s %9s\n", static_cast<int>(width),
+                                    "label", "precision", "recall", "f1", "support", "predicted");
+    for (const classify::LabelMetrics& l : m.labels) {
+      absl::StrAppendFormat(&t, "%-*s %9.1f %7.1f %7.1f %8u %9u\n", static_cast<int>(width),
+                            l.name, 100 * l.precision, 100 * l.recall, 100 * l.f1,
+                            static_cast<unsigned>(l.support), static_cast<unsigned>(l.predicted));
+    }
+    absl::StrAppendFormat(&t, "n %u, accuracy %.1f%%, macro-F1 %.1f%%, %.0f docs/s (one thread)\n",
+                          static_cast<unsigned>(m.n), 100 * m.accuracy, 100 * m.macro_f1,
+                          seconds > 0 ? static_cast<double>(m.n) / seconds : 0.0);
+    std::fputs(t.c_str(), stderr);
+  }
   return 0;
 }
 
