@@ -66,6 +66,21 @@ uint64_t ReadU64(const unsigned char* p) {
 
 }  // namespace
 
+namespace {
+
+// Bounds that keep every decision value finite: x is L2-normalised, so
+// |x . w_k| <= sqrt(nnz) * max |w| stays far below FLT_MAX, and
+// (score - top) / temperature is never NaN. Trained models are orders of
+// magnitude inside them (|w| < 100, temperature in [0.01, 100]).
+constexpr float kMaxMagnitude = 1e6f;
+constexpr float kMinTemperature = 1e-3f;
+constexpr float kMaxTemperature = 1e3f;
+
+bool InRange(float v) { return std::fabs(v) <= kMaxMagnitude; }  // false for NaN
+bool ValidTemperature(float t) { return t >= kMinTemperature && t <= kMaxTemperature; }
+
+}  // namespace
+
 void Softmax(const std::vector<float>& scores, float temperature, std::vector<float>* probs) {
   probs->resize(scores.size());
   if (scores.empty()) return;
@@ -104,8 +119,12 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::Create(TopicModelParts p
   if (parts.bias.size() != k || parts.idf.size() != n || parts.weights.size() != n * k) {
     return absl::InvalidArgumentError("topic model parts have inconsistent sizes");
   }
-  if (!(parts.temperature > 0) || !std::isfinite(parts.temperature)) {
-    return absl::InvalidArgumentError("temperature must be a positive number");
+  if (!ValidTemperature(parts.temperature)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("temperature must be in [", kMinTemperature, ", ", kMaxTemperature, "]"));
+  }
+  for (float b : parts.bias) {
+    if (!InRange(b)) return absl::InvalidArgumentError("a bias is not a finite number below 1e6");
   }
   if (n >= 0xFFFFFFFFu) return absl::InvalidArgumentError("too many buckets");
   std::unique_ptr<TopicModel> m(new TopicModel(parts.features));
@@ -140,12 +159,13 @@ absl::Status TopicModel::BuildIndex(absl::string_view what) {
     }
     prev = b;
     const float idf = BitsFloat(Le32(row[1]));
-    if (!(idf > 0) || !std::isfinite(idf)) {
+    if (!(idf > 0) || !InRange(idf)) {
       return absl::DataLossError(absl::StrCat(what, ": row ", r, " has an invalid idf"));
     }
     for (uint32_t c = 0; c < stride_ - 2; ++c) {
-      if (!std::isfinite(BitsFloat(Le32(row[2 + c])))) {
-        return absl::DataLossError(absl::StrCat(what, ": row ", r, " has a non-finite weight"));
+      if (!InRange(BitsFloat(Le32(row[2 + c])))) {
+        return absl::DataLossError(
+            absl::StrCat(what, ": row ", r, " has a weight that is not a finite number below 1e6"));
       }
     }
   }
@@ -295,7 +315,7 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::ParseWords(std::vector<u
   if (k < 2 || k > kMaxLabels) {
     return absl::DataLossError(absl::StrCat(what, ": invalid number of labels ", k));
   }
-  if (!(temperature > 0) || !std::isfinite(temperature)) {
+  if (!ValidTemperature(temperature)) {
     return absl::DataLossError(absl::StrCat(what, ": invalid temperature"));
   }
   size_t off = kTopicModelHeaderBytes;
@@ -332,8 +352,9 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::ParseWords(std::vector<u
   std::vector<float> bias(k);
   for (uint32_t i = 0; i < k; ++i) {
     bias[i] = BitsFloat(ReadU32(p + off + 4 * i));
-    if (!std::isfinite(bias[i])) {
-      return absl::DataLossError(absl::StrCat(what, ": a bias is not a finite number"));
+    if (!InRange(bias[i])) {
+      return absl::DataLossError(
+          absl::StrCat(what, ": a bias is not a finite number below 1e6"));
     }
   }
   off += 4 * k;

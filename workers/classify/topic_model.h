@@ -30,15 +30,16 @@
 //         44   u32      bits (2^bits buckets)
 //         48   u32      feature families (FeatureFamily bits)
 //         52   u32      analyzer flags (bit 0: teh marbuta folded; must be 0)
-//         56   f32      softmax temperature (> 0)
+//         56   f32      softmax temperature (0.001 to 1000)
 //         60   u32      size of the description in bytes
 //         64   the description: UTF-8 text, "key: value" lines saying how the
 //              model was trained (not needed to predict), padded with NULs
 //              to a multiple of 4 bytes
 //              then K labels, each u32 length + UTF-8 bytes, padded to 4
-//              then K x f32 biases
+//              then K x f32 biases (|b| <= 1e6)
 //              then n rows of (K + 2) x 4 bytes: u32 bucket, f32 idf,
-//              K x f32 weights; buckets strictly ascending, < 2^bits
+//              K x f32 weights; buckets strictly ascending, < 2^bits,
+//              0 < idf <= 1e6, |weight| <= 1e6 (so scores stay finite)
 // Loading is one read of the file, a check of every field and the checksum,
 // and building a bucket -> row hash table (a few milliseconds for the
 // bundled models). Weights are used in place, not copied.
@@ -73,11 +74,11 @@ inline constexpr size_t kMaxLabelBytes = 256;
 struct TopicModelParts {
   FeatureOptions features;
   std::vector<std::string> labels;  // K, distinct, non-empty, valid UTF-8
-  std::vector<float> bias;          // K
+  std::vector<float> bias;          // K, |b| <= 1e6
   std::vector<uint32_t> buckets;    // n, strictly ascending, < 2^bits
-  std::vector<float> idf;           // n, finite, > 0
-  std::vector<float> weights;       // n x K, bucket-major, finite
-  float temperature = 1.0f;         // > 0
+  std::vector<float> idf;           // n, in (0, 1e6]
+  std::vector<float> weights;       // n x K, bucket-major, |w| <= 1e6
+  float temperature = 1.0f;         // in [0.001, 1000]
   std::string description;          // "key: value" lines; may be empty
 };
 
