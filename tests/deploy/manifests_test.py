@@ -425,6 +425,34 @@ def deps_sh_packages():
     return {w for l in block.splitlines() for w in l.split("#")[0].split()}
 
 
+_LIBS = []
+
+
+def library_packages():
+    """(Debian packages owning the shared libraries the three binaries load,
+    those libraries), from ldd and dpkg -S; computed once."""
+    if _LIBS:
+        return _LIBS[0]
+    libs = set()
+    for b in (A.qalam, A.worker, A.coordinator):
+        out = subprocess.run(["ldd", b], stdout=subprocess.PIPE).stdout.decode()
+        libs |= set(re.findall(r"=> (/\S+)", out))
+    libs = sorted(l for l in libs if not re.search(r"lib(asan|ubsan|clang_rt|lsan|tsan)", l))
+    real = [os.path.realpath(l) for l in libs]
+    p = subprocess.run(["dpkg", "-S", *real, *libs], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    owned = {}
+    for line in p.stdout.decode().splitlines():
+        pkgs, _, path = line.partition(": ")
+        owned[path] = pkgs.split(":")[0].split(",")[0]
+    owners = set()
+    for lib, r in zip(libs, real):
+        pkg = owned.get(r) or owned.get(lib)
+        if check(pkg is not None, "no Debian package owns %s" % lib):
+            owners.add(pkg)
+    _LIBS.append((owners, libs))
+    return owners, libs
+
+
 def check_dockerfile(version):
     path = os.path.join(A.source_dir, "deploy/Dockerfile")
     text = open(path).read()
@@ -452,22 +480,7 @@ def check_dockerfile(version):
             check(not rest.startswith("0") and rest.split(":")[0] not in ("root",), "Dockerfile runs as root")
     # The runtime packages: exactly those owning the binaries' libraries
     # (less what every Debian image has), plus ca-certificates.
-    libs = set()
-    for b in (A.qalam, A.worker, A.coordinator):
-        out = subprocess.run(["ldd", b], stdout=subprocess.PIPE).stdout.decode()
-        libs |= set(re.findall(r"=> (/\S+)", out))
-    libs = sorted(l for l in libs if not re.search(r"lib(asan|ubsan|clang_rt|lsan|tsan)", l))
-    real = [os.path.realpath(l) for l in libs]
-    p = subprocess.run(["dpkg", "-S", *real, *libs], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    owned = {}
-    for line in p.stdout.decode().splitlines():
-        pkgs, _, path = line.partition(": ")
-        owned[path] = pkgs.split(":")[0].split(",")[0]
-    owners = set()
-    for lib, r in zip(libs, real):
-        pkg = owned.get(r) or owned.get(lib)
-        if check(pkg is not None, "no Debian package owns %s" % lib):
-            owners.add(pkg)
+    owners, libs = library_packages()
     essential = {"libc6", "libgcc-s1", "libstdc++6"}  # in debian:12-slim
     want = owners - essential
     check(want <= runtime_pkgs, "Dockerfile runtime stage lacks %s (ldd of the binaries)" % sorted(want - runtime_pkgs))
@@ -812,6 +825,8 @@ def main():
     ap = argparse.ArgumentParser()
     for f in ("build_dir", "source_dir", "qalam", "worker", "coordinator"):
         ap.add_argument("--" + f.replace("_", "-"), required=True)
+    ap.add_argument("--self-test", action="store_true",
+                    help="check that broken copies of deploy/ fail the static checks")
     A = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     TMP = tempfile.mkdtemp(prefix="qalam-manifests-")
@@ -824,13 +839,15 @@ def main():
             shutil.rmtree(TMP, ignore_errors=True)
 
 
-def run_all():
+def static_checks(use_kubectl=True, layout=True):
+    """Everything that needs no network namespace. Returns (rendered
+    kustomizations, compose, Dockerfile CMD, HEALTHCHECK, layout checked)."""
     k8s = os.path.join(A.source_dir, "deploy/k8s")
     version = project_version()
     dirs = {os.path.relpath(os.path.dirname(p), k8s): os.path.dirname(p)
             for p in glob.glob(os.path.join(k8s, "**/kustomization.yaml"), recursive=True)}
     rendered = {}
-    kubectl = shutil.which("kubectl")
+    kubectl = shutil.which("kubectl") if use_kubectl else None
     for rel, d in sorted(dirs.items()):
         k = yaml.safe_load(open(os.path.join(d, "kustomization.yaml")))
         if k.get("kind") == "Component":
@@ -854,7 +871,82 @@ def run_all():
     compose = yaml.safe_load(open(os.path.join(A.source_dir, "deploy/compose.yaml")))
     check_compose(compose, version)
     df_cmd, df_hc = check_dockerfile(version)
-    layout = check_installed_layout()
+    layout = check_installed_layout() if layout else False
+    return rendered, compose, df_cmd, df_hc, layout
+
+
+# Broken copies of deploy/ that the static checks must reject: (file, old
+# text, new text, words of the expected failure).
+MUTATIONS = [
+    ("k8s/base/worker.yaml", "              service: qalam.v1.Worker\n            periodSeconds: 5",
+     "              service: qalam.v1.Workers\n            periodSeconds: 5", "is not one qalam-worker reports"),
+    ("k8s/base/worker.yaml", "containerPort: 50051", "containerPort: 50052", "containerPorts"),
+    ("k8s/base/worker.yaml", "  clusterIP: None\n", "", "is not headless"),
+    ("k8s/base/worker.yaml", "terminationGracePeriodSeconds: 45", "terminationGracePeriodSeconds: 30", "no margin"),
+    ("k8s/base/worker.yaml", "      targetPort: grpc", "      targetPort: grcp", "targetPort"),
+    ("k8s/base/coordinator.yaml", "dns:///qalam-worker:50051", "dns:///qalam-workers:50051", "names no Service"),
+    ("k8s/base/kustomization.yaml", "newTag: 0.1.0", "newTag: 0.1.1", "image qalam:0.1.1"),
+    ("k8s/jobs/slices/job.yaml", "completions: 4", "completions: 5", "--slice"),
+    ("k8s/jobs/merge/job.yaml", "            - /data/parts/corpus/part-3\n", "", "merge job merges"),
+    ("k8s/components/tls/kustomization.yaml", "secretName: qalam-ca}", "secretName: qalam-cax}", "not explained"),
+    ("k8s/components/tls/kustomization.yaml", "--tls-server-name=qalam-worker, \"127.0.0.1:50051\"",
+     "--tls-server-name=qalam-worker, \"127.0.0.1:50052\"", "asks 127.0.0.1:50052"),
+    ("compose.yaml", "127.0.0.1:7070:7070", "127.0.0.1:7070:7071", "published"),
+    ("compose.yaml", "stop_grace_period: 40s", "stop_grace_period: 31s", "stop_grace_period"),
+    ("compose.yaml", "127.0.0.1:50051\", \"qalam.v1.Worker\"]", "127.0.0.1:50051\", \"qalam.v1.Nope\"]",
+     "health service"),
+    ("Dockerfile", "libzstd1 zlib1g libc-ares2 libre2-9", "libzstd1 zlib1g libc-ares2", "lacks ['libre2-9']"),
+    ("Dockerfile", "libssl3 ca-certificates", "libssl3 libicu72 ca-certificates", "no binary loads"),
+    ("Dockerfile", "COPY tools/ tools/", "COPY toolz/ tools/", "COPY toolz/"),
+    ("Dockerfile", "USER 10001:10001", "USER 0:0", "runs as root"),
+]
+
+
+def self_test():
+    """Each mutation of a copy of deploy/ must make the static checks fail
+    with the expected message: the checks can fail."""
+    global FAILURES
+    real_src = os.path.abspath(A.source_dir)
+    missed = []
+    for i, (f, old, new, want) in enumerate(MUTATIONS):
+        src = os.path.join(TMP, "src%d" % i)
+        os.makedirs(src)
+        for e in os.listdir(real_src):
+            if e != "deploy":
+                os.symlink(os.path.join(real_src, e), os.path.join(src, e))
+        shutil.copytree(os.path.join(real_src, "deploy"), os.path.join(src, "deploy"),
+                        ignore=shutil.ignore_patterns("data"))
+        path = os.path.join(src, "deploy", f)
+        text = open(path).read()
+        if old not in text:
+            missed.append("mutation %d: %r not found in %s" % (i, old, f))
+            continue
+        open(path, "w").write(text.replace(old, new, 1))
+        A.source_dir = src
+        FAILURES = []
+        _BASE.clear()
+        try:
+            static_checks(use_kubectl=False, layout=False)
+        except Exception as e:  # a crash is not a clear failure
+            FAILURES.append("crashed: %r" % e)
+        found = [m for m in FAILURES if want in m]
+        print("%-4s mutation %d (%s: %r -> %r): %s" % ("ok" if found else "MISS", i, f, old.strip()[:40],
+                                                      new.strip()[:40], (found or FAILURES or ["no failure"])[0][:160]))
+        if not found:
+            missed.append("mutation %d of %s (%r -> %r) not caught as %r; got %r" % (i, f, old, new, want, FAILURES))
+    A.source_dir = real_src
+    FAILURES = []
+    if missed:
+        print("FAILED self-test:\n  " + "\n  ".join(missed))
+        return 1
+    print("PASS manifests self-test: %d broken copies of deploy/ rejected" % len(MUTATIONS))
+    return 0
+
+
+def run_all():
+    if A.self_test:
+        return self_test()
+    rendered, compose, df_cmd, df_hc, layout = static_checks()
     if FAILURES:
         print("FAILED (static):\n  " + "\n  ".join(FAILURES))
         return 1
