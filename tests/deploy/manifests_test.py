@@ -453,6 +453,36 @@ def library_packages():
     return owners, libs
 
 
+def check_build_context(build_stage):
+    """The build stage's COPY set is enough: a folder holding only what it
+    copies configures with the stage's cmake command, and ninja (dry run)
+    finds every input of the three product targets."""
+    ctx = os.path.join(TMP, "context")
+    os.makedirs(ctx)
+    for ins, rest in build_stage:
+        if ins == "COPY":
+            src, dst = rest.split()[:2]
+            s, d = os.path.join(A.source_dir, src), os.path.join(ctx, dst)
+            if os.path.isdir(s):
+                shutil.copytree(s, d, ignore=shutil.ignore_patterns("__pycache__"))
+            elif os.path.exists(s):
+                shutil.copy2(s, d if not dst.endswith("/") else os.path.join(d, os.path.basename(s)))
+    run = [rest for ins, rest in build_stage if ins == "RUN" and "cmake -S" in rest][0]
+    configure = re.search(r"(cmake -S .*?)&&", run).group(1).split()
+    targets = re.search(r"--target ((?:[\w-]+ ?)+)", run).group(1).split()
+    p = subprocess.run(configure, cwd=ctx, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if not check(p.returncode == 0, "Dockerfile build stage: `%s` fails on the COPY set: %s"
+                 % (" ".join(configure), p.stdout.decode(errors="replace")[-1500:])):
+        return
+    p = subprocess.run(["ninja", "-n", "-C", "build", *targets], cwd=ctx, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    check(p.returncode == 0, "Dockerfile build stage: ninja -n %s: %s" % (" ".join(targets),
+                                                                        p.stdout.decode(errors="replace")[-1500:]))
+    check(set(targets) == BINARIES, "Dockerfile builds targets %r" % targets)
+    log("Dockerfile build stage: the COPY set configures (%s) and has every input of %s (ninja -n)"
+        % (" ".join(configure[3:]), " ".join(targets)))
+
+
 def check_dockerfile(version):
     path = os.path.join(A.source_dir, "deploy/Dockerfile")
     text = open(path).read()
@@ -471,6 +501,8 @@ def check_dockerfile(version):
                 check(os.path.exists(os.path.join(A.build_dir, b)), "Dockerfile installs build/%s, not built here" % b)
             check({os.path.basename(b) for b in re.findall(r"build/(\S+)", rest)} == BINARIES,
                   "Dockerfile installs %r" % re.findall(r"build/(\S+)", rest))
+    if A.build_context_check:
+        check_build_context(stages["build"])
     runtime_pkgs = {p for ins, rest in stages["runtime"] if ins == "RUN" for p in apt_packages(rest)}
     for ins, rest in stages["runtime"]:
         if ins == "COPY" and not rest.startswith("--from"):
@@ -825,6 +857,8 @@ def main():
     ap = argparse.ArgumentParser()
     for f in ("build_dir", "source_dir", "qalam", "worker", "coordinator"):
         ap.add_argument("--" + f.replace("_", "-"), required=True)
+    ap.add_argument("--no-build-context", dest="build_context_check", action="store_false",
+                    help="skip configuring the Dockerfile's build context")
     ap.add_argument("--self-test", action="store_true",
                     help="check that broken copies of deploy/ fail the static checks")
     A = ap.parse_args()
@@ -907,6 +941,7 @@ def self_test():
     with the expected message: the checks can fail."""
     global FAILURES
     real_src = os.path.abspath(A.source_dir)
+    A.build_context_check = False
     missed = []
     for i, (f, old, new, want) in enumerate(MUTATIONS):
         src = os.path.join(TMP, "src%d" % i)
