@@ -105,20 +105,19 @@ int HealthCommand(int argc, char** argv) {
   double timeout = 5;
   bool quiet = false;
   ClientSecurityOptions security;
-  FlagSet flags(
-      "qalam health ADDR [SERVICE]",
-      "Asks the gRPC server at ADDR (host:port, unix:/path, dns:///name:port) for the\n"
-      "health of SERVICE (grpc.health.v1.Health/Check; default \"\", the server as a\n"
-      "whole; qalam-worker also answers for qalam.v1.Worker and qalam.v1.Annotator,\n"
-      "qalam-coordinator for qalam.v1.Coordinator). Prints the status and exits 0\n"
-      "when it is SERVING, 1 when the server answers anything else (NOT_SERVING,\n"
-      "unknown service), 3 when no answer came (unreachable, timeout, TLS failure),\n"
-      "2 for a usage error. The health service needs no token.");
+  FlagSet flags("qalam health ADDR [SERVICE]",
+                "Asks the gRPC server at ADDR (host:port, unix:/path, dns:///name:port) for the\n"
+                "health of SERVICE (grpc.health.v1.Health/Check; default \"\", the server as a\n"
+                "whole; qalam-worker also answers for qalam.v1.Worker and qalam.v1.Annotator,\n"
+                "qalam-coordinator for qalam.v1.Coordinator). Prints the status and exits 0\n"
+                "when it is SERVING, 1 when the server answers anything else (NOT_SERVING,\n"
+                "unknown service), 3 when no answer came (unreachable, timeout, TLS failure),\n"
+                "2 for a usage error. The health service needs no token.");
   flags.Double("timeout", &timeout, "deadline of the call, connection included", "SECONDS");
   flags.Bool("quiet", &quiet, "print nothing; the exit status says it");
   flags.Bool("tls", &security.tls, "use TLS (implied by --tls-ca); system roots verify the server");
-  flags.String("tls-ca", &security.tls_ca_file, "PEM CA bundle that signed the server's certificate",
-               "FILE");
+  flags.String("tls-ca", &security.tls_ca_file,
+               "PEM CA bundle that signed the server's certificate", "FILE");
   flags.String("tls-cert", &security.tls_cert_file, "PEM client certificate (mutual TLS)", "FILE");
   flags.String("tls-key", &security.tls_key_file, "PEM private key of --tls-cert", "FILE");
   flags.String("tls-server-name", &security.tls_server_name,
@@ -158,13 +157,12 @@ int HealthCommand(int argc, char** argv) {
   std::condition_variable cv;
   bool done = false;
   grpc::Status rpc;
-  stub.UnaryCall(&ctx, kCheckMethod, grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> l(mu);
-                   rpc = std::move(s);
-                   done = true;
-                   cv.notify_one();
-                 });
+  stub.UnaryCall(&ctx, kCheckMethod, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    std::lock_guard<std::mutex> l(mu);
+    rpc = std::move(s);
+    done = true;
+    cv.notify_one();
+  });
   {
     std::unique_lock<std::mutex> l(mu);
     cv.wait(l, [&] { return done; });
@@ -177,9 +175,16 @@ int HealthCommand(int argc, char** argv) {
   }
   if (!rpc.ok()) {
     if (!quiet) {
-      std::fprintf(stderr, "qalam health: %s: no answer: %s: %s\n", what.c_str(),
-                   absl::StatusCodeToString(static_cast<absl::StatusCode>(rpc.error_code())).c_str(),
-                   rpc.error_message().c_str());
+      // Why the call got no answer, as far as the channel knows.
+      const grpc_connectivity_state state = (*channel)->GetState(false);
+      const char* why = state == GRPC_CHANNEL_TRANSIENT_FAILURE
+                            ? " (cannot connect: refused, unreachable, or the TLS handshake failed)"
+                        : state == GRPC_CHANNEL_CONNECTING ? " (still connecting)"
+                                                           : "";
+      std::fprintf(
+          stderr, "qalam health: %s: no answer: %s: %s%s\n", what.c_str(),
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(rpc.error_code())).c_str(),
+          rpc.error_message().c_str(), why);
     }
     return 3;
   }
