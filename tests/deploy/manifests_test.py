@@ -717,6 +717,51 @@ def run_job(net, host, pod, what, want=None, out_flag="-o"):
     return out
 
 
+ANNOTATE_CLIENT = r"""
+import sys, grpc
+addr, ca, name, token = sys.argv[1:5]
+def ld(field, b):
+    n, v = len(b), b""
+    while n >= 0x80:
+        v += bytes([(n & 0x7f) | 0x80]); n >>= 7
+    return bytes([(field << 3) | 2]) + v + bytes([n]) + b
+text = "قالت الحكومة اليوم إنها ستفتح المدارس. وأضافت أن الامتحانات ستجري في موعدها.".encode()
+req = ld(1, ld(2, text))
+if ca:
+    creds = grpc.ssl_channel_credentials(open(ca, "rb").read())
+    ch = grpc.secure_channel(addr, creds, options=[("grpc.ssl_target_name_override", name)])
+else:
+    ch = grpc.insecure_channel(addr)
+md = [("authorization", "Bearer " + token)] if token else []
+call = ch.unary_unary("/qalam.v1.Annotator/Annotate")
+try:
+    resp = call(req, metadata=md, timeout=30)
+except grpc.RpcError as e:
+    sys.exit("Annotate: %s: %s" % (e.code(), e.details()))
+print(len(resp))
+"""
+
+
+def annotate_through_coordinator(net, pod, addr, what):
+    """One qalam.v1.Annotator/Annotate call to the coordinator, which
+    forwards it to a worker with the manifest's --worker-* flags: proves
+    the coordinator reaches the workers (TLS and token included)."""
+    args = pod.command()
+    ca, name, token = "", "", ""
+    if flag_value(args, "--tls-cert"):
+        ca = flag_value(args, "--worker-tls-ca") or ""
+        name = "qalam-coordinator"
+        tf = flag_value(args, "--auth-token-file")
+        token = open(tf).read().split()[0] if tf else ""
+    script = os.path.join(TMP, "annotate_client.py")
+    open(script, "w").write(ANNOTATE_CLIENT)
+    p = net.run("kubelet", [sys.executable, script, addr, ca, name, token], timeout=120)
+    if check(p.returncode == 0 and int(p.stdout or 0) > 0,
+             "%s: Annotate through the coordinator failed: %s" % (what, p.stderr.decode(errors="replace")[-800:])):
+        log("%s: qalam.v1.Annotator/Annotate through the coordinator -> a %s-byte answer from a worker"
+            % (what, p.stdout.decode().strip()))
+
+
 def k8s_scenario(tag, service_docs, corpus_docs, slices_docs, merge_docs, secrets, clients=True):
     """Every pod a host: 3 worker pods, the coordinator, job pods; dnsmasq
     answering the Service names with the pod addresses."""
@@ -766,6 +811,20 @@ def k8s_scenario(tag, service_docs, corpus_docs, slices_docs, merge_docs, secret
                     else:
                         until_serving(net, h, resolve_bin(pod.probe_command(probe)), "%s %s %s (exec)" % (tag, name, pn),
                                       servers[h])
+        # The coordinator forwards the Annotator API to its workers (when
+        # this build's coordinator serves it).
+        if clients:
+            cport = port_of(flag_value(cpod.command(), "--listen"))
+            probe = net.run("kubelet", [A.qalam, "health", "--timeout", "3"] +
+                            (["--tls-ca", flag_value(cpod.command(), "--worker-tls-ca"), "--tls-server-name",
+                              "qalam-coordinator"] if flag_value(cpod.command(), "--tls-cert") else []) +
+                            ["%s:%d" % (net.addr("coord"), cport), "qalam.v1.Annotator"])
+            if probe.returncode == 0:
+                annotate_through_coordinator(net, cpod, "%s:%d" % (net.addr("coord"), cport), tag + " coordinator")
+            else:
+                log("%s: this qalam-coordinator does not serve qalam.v1.Annotator: its path to the workers "
+                    "is not checked" % tag)
+
         def sigterm_worker():
             # The worker pod's end: SIGTERM, exit 0 within terminationGracePeriodSeconds.
             tgps = wspec.get("terminationGracePeriodSeconds", 30)
