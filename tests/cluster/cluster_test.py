@@ -170,9 +170,11 @@ def case_faults():
                                   "--shard-records", "20", "--call-timeout", str(ARGS.call_timeout),
                                   "--progress-seconds", "1"],
                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(TMP, "run.err"), "wb"))
-        total_shards = (n + 19) // 20
 
         def mid_run():
+            if run.poll() is not None:
+                fail("the job ended (%d) before the faults (corpus too small for this machine?)"
+                     % run.returncode)
             counts = {w: worker_shards(logs[w]) for w in workers}
             done = sum(c[0] for c in counts.values())
             # A third of the way, with a shard running on w1 at that moment.
