@@ -81,6 +81,22 @@ inline uint64_t Hash64(const void* data, size_t len, uint64_t seed = 0) {
   return HashMum(HashMum(a ^ kHashK1, b ^ h) ^ total ^ kHashK2, kHashK3);
 }
 
+// For a tail of `len` (0..16) bytes read as two little-endian words: the
+// masks that keep its bytes (lo: bytes 0..7, hi: bytes 8..15).
+struct HashTailMasks {
+  uint64_t lo[17];
+  uint64_t hi[17];
+  constexpr HashTailMasks() : lo(), hi() {
+    for (int n = 0; n <= 16; ++n) {
+      const int n0 = n < 8 ? n : 8;
+      const int n1 = n - n0;
+      lo[n] = n0 == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n0)) - 1;
+      hi[n] = n1 == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n1)) - 1;
+    }
+  }
+};
+inline constexpr HashTailMasks kHashTailMasks;
+
 // Hash64 for input followed by at least 16 readable bytes (the text core's
 // arena guarantees that for its normalised forms): the tail is read with two
 // whole-word loads and masked, without a loop or a branch on the length.
@@ -93,12 +109,9 @@ inline uint64_t Hash64Padded(const void* data, size_t len, uint64_t seed = 0) {
     p += 16;
     len -= 16;
   }
-  const size_t n0 = len < 8 ? len : 8;
-  const size_t n1 = len - n0;
-  const uint64_t m0 = n0 == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n0)) - 1;
-  const uint64_t m1 = n1 == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n1)) - 1;
-  const uint64_t a = LoadLe64(p) & m0;
-  const uint64_t b = LoadLe64(p + 8) & m1;
+  // Masks from a table: computing them took branches that mispredicted.
+  const uint64_t a = LoadLe64(p) & kHashTailMasks.lo[len];
+  const uint64_t b = LoadLe64(p + 8) & kHashTailMasks.hi[len];
   return HashMum(HashMum(a ^ kHashK1, b ^ h) ^ total ^ kHashK2, kHashK3);
 }
 
@@ -107,6 +120,18 @@ inline uint64_t Hash64Padded(const void* data, size_t len, uint64_t seed = 0) {
 inline uint64_t Hash64Short(uint64_t a, uint64_t b, size_t len, uint64_t seed = 0) {
   return HashMum(HashMum(a ^ kHashK1, b ^ (seed ^ kHashK0)) ^ static_cast<uint64_t>(len) ^ kHashK2,
                  kHashK3);
+}
+
+// Hash64 in pieces, for callers that hold the bytes in registers:
+//   h = kHashK0 ^ seed;
+//   h = Hash64Block(a, b, h);  // for each 16 bytes while more than 16 remain
+//   return Hash64Finish(a, b, h, len);  // the last 0..16, zero-extended
+// where a and b are the little-endian words of the 16 bytes.
+inline uint64_t Hash64Block(uint64_t a, uint64_t b, uint64_t h) {
+  return HashMum(a ^ kHashK1, b ^ h);
+}
+inline uint64_t Hash64Finish(uint64_t a, uint64_t b, uint64_t h, uint64_t len) {
+  return HashMum(HashMum(a ^ kHashK1, b ^ h) ^ len ^ kHashK2, kHashK3);
 }
 
 inline uint64_t Hash64(absl::string_view s, uint64_t seed = 0) {

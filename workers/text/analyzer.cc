@@ -1,5 +1,6 @@
 #include "workers/text/analyzer.h"
 
+#include <cstddef>
 #include <cstring>
 
 #ifdef __SSE2__
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
 #include "workers/text/arabic_stem_impl.h"
+#include "workers/text/english_stem_impl.h"
 #include "workers/text/stemmer.h"
 #include "workers/text/stopwords.h"
 #include "workers/text/utf8.h"
@@ -278,21 +280,6 @@ inline int AsciiLetters16(const uchar* p, char* w, uint32_t* uppers, __m128i* lo
   return n;
 }
 
-#if defined(__x86_64__)
-// The low `bytes` (0..16) bytes of a vector as a 128-bit integer.
-inline unsigned __int128 LowBytes(__m128i v, uint32_t bytes) {
-  const unsigned __int128 all =
-      static_cast<unsigned __int128>(
-          static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v))))
-          << 64 |
-      static_cast<uint64_t>(_mm_cvtsi128_si64(v));
-  return bytes >= 16 ? all : all & ((static_cast<unsigned __int128>(1) << (8 * bytes)) - 1);
-}
-
-inline uint64_t HashOf(unsigned __int128 x, uint32_t len) {
-  return Hash64Short(static_cast<uint64_t>(x), static_cast<uint64_t>(x >> 64), len);
-}
-#endif
 #endif
 
 inline uint16_t PunctFlags(uint16_t cf) {
@@ -303,6 +290,182 @@ inline uint16_t PunctFlags(uint16_t cf) {
   return f;
 }
 
+// How the byte after a run of ASCII letters decides whether the Latin word
+// ends there, for the fast path: kEndAlways for ASCII that never continues
+// a word (space, line breaks, most punctuation), kEndCheck for '.', '\''
+// and ':' (see LatinWordEndsAt), kEndNever for letters, digits and every
+// non-ASCII byte (the general path decides those).
+enum : uint8_t { kEndNever = 0, kEndAlways = 1, kEndCheck = 2 };
+struct LatinWordEnds {
+  uint8_t v[256];
+  constexpr LatinWordEnds() : v() {
+    for (int c = 0; c < 128; ++c) v[c] = kAsciiEndsLatinWord[c] ? kEndAlways : kEndNever;
+    v[static_cast<int>('.')] = kEndCheck;
+    v[static_cast<int>('\'')] = kEndCheck;
+    v[static_cast<int>(':')] = kEndCheck;
+  }
+};
+constexpr LatinWordEnds kLatinWordEndTable;
+constexpr const uint8_t* kLatinWordEnd = kLatinWordEndTable.v;
+
+// For a kEndCheck byte at q after a run of ASCII letters that starts with
+// b0 (REQUIRES: q[1] readable): true when the general path ends the word at
+// q too. A '.' continues a word only before an ASCII letter or digit (bare
+// domains, dotted abbreviations); an apostrophe only before a letter
+// (don't; before a non-ASCII byte we let the general path decide); ':' only
+// in http:// https:// ftp:// (so words of h or f go the general way).
+inline bool LatinWordEndsAt(uchar b0, const uchar* q) {
+  if (*q == '.') return !IsAsciiAlnum(q[1]);
+  if (*q == '\'') return q[1] < 0x80 && !IsAsciiAlpha(q[1]);
+  const uchar first = static_cast<uchar>(b0 | 0x20);
+  return first != 'h' && first != 'f';
+}
+
+// What the outer loop does with an ASCII byte that no fast path took.
+struct AsciiAction {
+  enum What : uint8_t {
+    kGeneral,   // letters, digits, '#', '@', CR, VT, FF: the general path
+    kSpace,     // white space and control characters: skipped
+    kLineFeed,  // '\n'
+    kToken,     // a one-byte punctuation or symbol token
+    kEnder,     // '.', '!', '?': one token unless more enders follow
+  };
+  What what = kGeneral;
+  TokenKind kind = TokenKind::kSymbol;
+  bool mark = false;   // brackets: the sentence splitter visits them
+  uint16_t flags = 0;  // the token's flags
+};
+
+// The actions, derived from the character table as the general path reads
+// it, so the two cannot disagree.
+struct AsciiActions {
+  AsciiAction v[128];
+  AsciiActions() {
+    for (int c = 0; c < 128; ++c) {
+      const uint16_t f = GetCharInfo(static_cast<uint32_t>(c)).flags;
+      AsciiAction& a = v[c];
+      if (c == '#' || c == '@' || c == '\r' ||
+          (f & (kCharLetter | kCharDigit | kCharMark | kCharIgnorable))) {
+        a.what = AsciiAction::kGeneral;
+      } else if (f & (kCharSpace | kCharControl)) {
+        a.what = AsciiAction::kSpace;
+      } else if (c == '\n') {
+        a.what = AsciiAction::kLineFeed;
+      } else if (f & kCharNewline) {
+        a.what = AsciiAction::kGeneral;
+      } else if (f & kCharEnder) {
+        a.what = AsciiAction::kEnder;
+        a.kind = TokenKind::kPunct;
+        a.flags = kTokEnder | (c == '.' ? 0 : kTokQuestion);
+        a.mark = true;
+      } else {
+        a.what = AsciiAction::kToken;
+        a.kind = (f & kCharPunct) ? TokenKind::kPunct : TokenKind::kSymbol;
+        a.flags = PunctFlags(f);
+        a.mark = a.kind == TokenKind::kPunct && (c == '(' || c == ')' || c == '[' || c == ']');
+      }
+    }
+  }
+};
+const AsciiActions kAsciiActions;
+
+// The same for the Arabic comma and semicolon (U+060C, U+061B), which the
+// general path makes one-character punctuation tokens.
+struct ArabicCommaActions {
+  AsciiAction v[2];
+  ArabicCommaActions() {
+    const uint32_t cps[2] = {0x060C, 0x061B};
+    for (int i = 0; i < 2; ++i) {
+      const uint16_t f = GetCharInfo(cps[i]).flags;
+      v[i].what = AsciiAction::kToken;
+      v[i].kind = (f & kCharPunct) ? TokenKind::kPunct : TokenKind::kSymbol;
+      v[i].flags = PunctFlags(f);
+    }
+  }
+};
+const ArabicCommaActions kArabicCommaActions;
+
+
+
+// Appends a token. The token is assembled in two 16-byte registers and one
+// 8-byte register and copied into the vector with stores of the same sizes.
+// (Built field by field on the stack, push_back's 16-byte copy could not be
+// forwarded from the smaller stores and stalled a dozen cycles per token;
+// emplace_back() and per-field stores cost a call and a zero fill.)
+inline void AppendToken(std::vector<Token>* toks, uint32_t begin, uint32_t end,
+                        uint32_t norm_off, uint32_t norm_len, uint32_t stem_len,
+                        uint32_t stem_skip, TokenKind kind, uint16_t flags, uint64_t norm_hash,
+                        uint64_t stem_hash) {
+  Token t;
+#if defined(__SSE2__) && defined(__x86_64__)
+  static_assert(sizeof(Token) == 40 && offsetof(Token, begin) == 0 && offsetof(Token, end) == 4 &&
+                    offsetof(Token, norm_off) == 8 && offsetof(Token, norm_len) == 12 &&
+                    offsetof(Token, stem_len) == 16 && offsetof(Token, stem_skip) == 20 &&
+                    offsetof(Token, kind) == 21 && offsetof(Token, flags) == 22 &&
+                    offsetof(Token, norm_hash) == 24 && offsetof(Token, stem_hash) == 32,
+                "Token layout");
+  const __m128i a = _mm_set_epi64x(
+      static_cast<int64_t>(norm_off | static_cast<uint64_t>(norm_len) << 32),
+      static_cast<int64_t>(begin | static_cast<uint64_t>(end) << 32));
+  const __m128i b = _mm_set_epi64x(
+      static_cast<int64_t>(norm_hash),
+      static_cast<int64_t>(stem_len | static_cast<uint64_t>(stem_skip) << 32 |
+                           static_cast<uint64_t>(kind) << 40 |
+                           static_cast<uint64_t>(flags) << 48));
+  std::memcpy(reinterpret_cast<char*>(&t), &a, 16);
+  std::memcpy(reinterpret_cast<char*>(&t) + 16, &b, 16);
+  std::memcpy(reinterpret_cast<char*>(&t) + 32, &stem_hash, 8);
+#else
+  t.begin = begin;
+  t.end = end;
+  t.norm_off = norm_off;
+  t.norm_len = norm_len;
+  t.stem_len = stem_len;
+  t.stem_skip = static_cast<uint8_t>(stem_skip);
+  t.kind = kind;
+  t.flags = flags;
+  t.norm_hash = norm_hash;
+  t.stem_hash = stem_hash;
+#endif
+  toks->push_back(t);
+}
+
+// If the byte at *p (< end) is a one-byte punctuation or symbol token that
+// follows a token directly (so its flags are its own), appends it and moves
+// *p past it. The same test and token as the ASCII step of Scan's loop.
+inline bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
+                           const unsigned char* base, const char* abase, const char* aw,
+                           std::vector<Token>* toks, std::vector<uint32_t>* marks) {
+  const unsigned char c = **p;
+  if (c >= 0x80) return false;
+  const AsciiAction& act = kAsciiActions.v[c];
+  if (!(act.what == AsciiAction::kToken ||
+        (act.what == AsciiAction::kEnder && *p + 1 < end && (*p)[1] < 0x80 &&
+         kAsciiActions.v[(*p)[1]].what != AsciiAction::kEnder))) {
+    return false;
+  }
+  if (act.mark) marks->push_back(static_cast<uint32_t>(toks->size()));
+  const uint32_t at = static_cast<uint32_t>(*p - base);
+  AppendToken(toks, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind, act.flags,
+              0, 0);
+  ++*p;
+  return true;
+}
+
+// The same for the Arabic comma and semicolon at *p (two bytes), which get
+// the flags `pending`.
+inline bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
+                            const unsigned char* base, const char* abase, const char* aw,
+                            std::vector<Token>* toks, uint16_t pending = 0) {
+  const unsigned char* q = *p;
+  if (!(q[0] == 0xD8 && q + 1 < end && (q[1] == 0x8C || q[1] == 0x9B))) return false;
+  const AsciiAction& act = kArabicCommaActions.v[q[1] == 0x9B];
+  const uint32_t at = static_cast<uint32_t>(q - base);
+  AppendToken(toks, at, at + 2, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
+              pending | act.flags, 0, 0);
+  *p = q + 2;
+  return true;
+}
 }  // namespace
 
 const char* TokenKindName(TokenKind kind) {
@@ -373,9 +536,7 @@ void Analyzer::FinishToken(AnalyzedText* out, Token* t, bool arabic_letters_only
       t->stem_len = s.len;
       t->stem_hash = Hash64Padded(norm.data() + s.skip, s.len);
     }
-    if (IsStopWordHash(t->norm_hash)) {
-      t->flags |= kTokStop;
-    }
+    t->flags |= static_cast<uint16_t>(IsStopWordHash(t->norm_hash) * kTokStop);
   }
   ++out->word_count_;
 }
@@ -388,6 +549,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
   std::vector<Token>& toks = out->tokens_;
   auto& script_letters = out->letters_by_script_;
   const bool teh = options_.normalizer.fold_teh_marbuta;
+  const bool stems = options_.stems;  // a local: stores through char* may alias *this
   constexpr int kRoom = Normalizer::kMaxFoldBytes;
   // ة is plain unless it is to be folded to ه.
   const uint64_t* const plain =
@@ -439,88 +601,10 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     arena.Commit(w);
   };
 
-  while (p < end) {
+  // The general path: one token (or white space) of any kind at p. The fast
+  // paths above it in the loop take the common tokens.
+  auto general_step = [&]() {
     const uchar b0 = *p;
-#if defined(__SSE2__) && defined(__x86_64__)
-    // Fast paths first, before any decoding: the commonest token of all is
-    // a short Arabic word of common letters followed by a space or
-    // punctuation. One 16-byte load classifies and normalises it, and its
-    // hash comes from that register. (Words starting with h, w or f go the
-    // general way, which looks for URLs first.)
-    if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
-      __m128i v;
-      const int n =
-          CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), teh, &v);
-      const uchar* q = p + 2 * n;
-      if (n > 0 && n < 8 && EndsArabicWord(q)) {
-        Token t = start_token(p, TokenKind::kWord);
-        t.flags |= kTokArabic;
-        char* w = arena.Reserve(kRoom);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v);
-        arena.Commit(w + 2 * n);
-        t.end = static_cast<uint32_t>(q - base);
-        t.norm_len = static_cast<uint32_t>(2 * n);
-        const unsigned __int128 word = LowBytes(v, t.norm_len);
-        t.norm_hash = HashOf(word, t.norm_len);
-        StemSpan st{0, t.norm_len};
-        // The stemmer reads the letters back from the arena: whole-word
-        // loads from the 16-byte store just made forward cheaply, and are
-        // cheaper than extracting letters from a 128-bit register.
-        if (options_.stems) {
-          st = internal::StemArabicWord(
-              internal::MemLetters{reinterpret_cast<const unsigned char*>(w)}, n);
-        }
-        t.stem_skip = static_cast<uint8_t>(st.skip);
-        t.stem_len = st.len;
-        t.stem_hash = Hash64Padded(w + st.skip, st.len);  // kRoom bytes follow
-        if (IsStopWordHash(t.norm_hash)) t.flags |= kTokStop;
-        ++out->word_count_;
-        script_letters[kScriptArabic] += static_cast<uint32_t>(n);
-        push(t);
-        p = q;
-        // Take the usual single space here rather than in another trip
-        // round the outer loop (whose dispatch would mispredict).
-        if (*p == ' ') {
-          pending |= kTokSpaceBefore;
-          ++p;
-        }
-        continue;
-      }
-    }
-    // The same for a short English word of ASCII letters.
-    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - p >= 17 &&
-        !((b0 | 0x20) == 'h' || (b0 | 0x20) == 'w' || (b0 | 0x20) == 'f')) {
-      char* w = arena.Reserve(kRoom);
-      uint32_t uppers = 0;
-      __m128i lower;
-      const int n = AsciiLetters16(p, w, &uppers, &lower);
-      const uchar* q = p + n;
-      if (n < 16 && *q < 0x80 && kAsciiEndsLatinWord[*q]) {
-        Token t = start_token(p, TokenKind::kWord);
-        arena.Commit(w + n);
-        t.flags |= kTokLatin;
-        if (b0 < 'a') t.flags |= kTokUpper;
-        if (n >= 2 && uppers == static_cast<uint32_t>(n)) t.flags |= kTokAllUpper;
-        t.end = static_cast<uint32_t>(q - base);
-        t.norm_len = static_cast<uint32_t>(n);
-        t.norm_hash = HashOf(LowBytes(lower, t.norm_len), t.norm_len);
-        StemSpan st{0, t.norm_len};
-        if (options_.stems) st = StemEnglishLetters(absl::string_view(w, t.norm_len));
-        t.stem_len = st.len;  // a prefix: stem_skip stays 0
-        t.stem_hash = HashOf(LowBytes(lower, st.len), st.len);
-        if (IsStopWordHash(t.norm_hash)) t.flags |= kTokStop;
-        ++out->word_count_;
-        script_letters[kScriptLatin] += static_cast<uint32_t>(n);
-        push(t);
-        p = q;
-        if (*p == ' ') {  // q < end: see above
-          pending |= kTokSpaceBefore;
-          ++p;
-        }
-        continue;
-      }
-    }
-#endif
     int len;
     uint32_t cp = b0 < 0x80 ? (len = 1, b0) : DecodeAt(p, end, &len);
     const CharInfo& ci = GetCharInfo(cp);
@@ -529,7 +613,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     if (f & (kCharSpace | kCharControl)) {
       pending |= kTokSpaceBefore;
       p += len;
-      continue;
+      return;
     }
     if (f & kCharNewline) {
       pending |= kTokSpaceBefore | kTokNewlineBefore;
@@ -538,11 +622,11 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         if (++breaks >= 2) pending |= kTokParagraphBefore;
       }
       p += len;
-      continue;
+      return;
     }
     if (f & kCharIgnorable) {  // outside a word it separates nothing
       p += len;
-      continue;
+      return;
     }
 
     if (f & (kCharLetter | kCharDigit | kCharMark)) {
@@ -556,7 +640,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           FinishToken(out, &t, false);
           push(t);
           p = ue;
-          continue;
+          return;
         }
       }
       Token t = start_token(p, TokenKind::kWord);
@@ -599,6 +683,10 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
               t.flags |= kTokArabic;
             }
             letters += static_cast<uint32_t>(q - run) / 2;
+            // Not ASCII: an Arabic word before ".x.com" is no bare domain.
+            // (Without this, "عربية.3.5bbc.com" was one URL token here and
+            // three tokens on the fast path.)
+            ascii_only = false;
             break;
           }
           for (;;) {
@@ -749,7 +837,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
       FinishToken(out, &t, arabic_only && letters > 0 && t.kind == TokenKind::kWord);
       push(t);
       p = q;
-      continue;
+      return;
     }
 
     // '#' or '@' after white space or punctuation: hashtag or mention.
@@ -776,7 +864,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         FinishToken(out, &t, false);
         push(t);
         p = q;
-        continue;
+        return;
       }
     }
     if (b0 == '@') {
@@ -808,7 +896,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
             FinishToken(out, &t, false);
             push(t);
             p = de;
-            continue;
+            return;
           }
         }
       }
@@ -821,7 +909,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         FinishToken(out, &t, false);
         push(t);
         p = q;
-        continue;
+        return;
       }
     }
 
@@ -848,7 +936,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
       t.end = static_cast<uint32_t>(q - base);
       push(t);
       p = q;
-      continue;
+      return;
     }
 
     // Any other character is one punctuation or symbol token.
@@ -857,7 +945,304 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     t.end = static_cast<uint32_t>(p + len - base);
     push(t);
     p += len;
+  };
+
+  // The arena's write position, kept in locals by the fast paths: stores
+  // through char* may alias the arena's own fields, so NormArena::Reserve
+  // and Commit reloaded and rewrote them for every token. Synced with the
+  // arena around the general path.
+  char* aw;
+  char* aw_limit;  // aw <= aw_limit: at least kRoom bytes of room at aw
+  const char* abase;
+  auto load_arena = [&] {
+    aw = arena.Reserve(kRoom);
+    aw_limit = arena.limit() - kRoom;
+    abase = arena.data();
+  };
+  load_arena();
+  // Returns where a fast path may write a normalised form (kRoom bytes).
+  auto fast_room = [&]() -> char* {
+    if (aw > aw_limit) {
+      arena.Commit(aw);
+      load_arena();
+    }
+    return aw;
+  };
+
+  // Counts kept in registers by the fast paths, added to `out` at the end.
+  uint32_t fast_words = 0, fast_arabic_letters = 0, fast_latin_letters = 0;
+
+  while (p < end) {
+    const uchar b0 = *p;
+    if (!fast_paths_) {  // tests: the general path alone, as the reference
+      arena.Commit(aw);
+      general_step();
+      load_arena();
+      continue;
+    }
+#if defined(__SSE2__) && defined(__x86_64__)
+    // Fast paths first, before any decoding. Each takes a whole token of
+    // the commonest kinds -- a word of common Arabic letters, a word of ASCII
+    // letters, then (below) ASCII punctuation and numbers -- when the
+    // character after it is one that ends it whatever came before. A word
+    // step also takes the single space after the word, or the punctuation
+    // mark and the space after that (TakeAsciiPunct, TakeArabicComma):
+    // every trip round this loop costs a dispatch that mispredicts at the
+    // change of token kind. Their tokens are exactly what the general path
+    // below would make: tokenizer_test.cc compares the two, field for
+    // field, for every kind of following character at every position of
+    // the 16- and 32-byte windows. Each fills in every field of its token
+    // at once (AppendToken) and counts in locals.
+    //
+    // Arabic: up to 15 letters (one or two 16-byte loads), classified and
+    // normalised in the register (CommonArabicRun16), followed by an ASCII
+    // space or punctuation mark or the Arabic comma, semicolon or question
+    // mark. Its hash comes from the registers, and so do the stemmer's first
+    // four letters.
+    if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
+      __m128i v0, v1 = _mm_setzero_si128();
+      int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), teh, &v0);
+      bool fits = n < 8;
+      if (n == 8 && end - p >= 32) {  // a long word: the next 16 bytes
+        n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), teh,
+                               &v1);
+        fits = n < 16;
+      }
+      const uchar* q = p + 2 * n;
+      // q + 1 < p + 32 <= end when fits: EndsArabicWord may read q[1].
+      if (n > 0 && fits && EndsArabicWord(q)) {
+        const uint32_t len = static_cast<uint32_t>(2 * n);
+        char* const w = fast_room();
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v0);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w + 16), v1);  // kRoom >= 32
+        aw = w + len;
+        const uint64_t a0 = static_cast<uint64_t>(_mm_cvtsi128_si64(v0));
+        const uint64_t b0w = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v0, v0)));
+        uint64_t norm_hash;
+        if (len <= 16) {
+          norm_hash = Hash64Finish(a0 & kHashTailMasks.lo[len], b0w & kHashTailMasks.hi[len],
+                                   kHashK0, len);
+        } else {  // Hash64's loop runs once, on the first 16 bytes
+          const uint64_t a1 = static_cast<uint64_t>(_mm_cvtsi128_si64(v1));
+          const uint64_t b1 =
+              static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v1, v1)));
+          norm_hash = Hash64Finish(a1 & kHashTailMasks.lo[len - 16],
+                                   b1 & kHashTailMasks.hi[len - 16],
+                                   Hash64Block(a0, b0w, kHashK0), len);
+        }
+        StemSpan st{0, len};
+        // The stemmer reads the letters back from the arena: whole-word
+        // loads from the 16-byte stores just made forward cheaply, and are
+        // cheaper than extracting letters from a 128-bit register.
+        if (stems) {
+          st = internal::StemArabicWord(
+              internal::MemLetters{reinterpret_cast<const unsigned char*>(w)},
+              static_cast<size_t>(n), a0);
+        }
+        uint16_t flags = pending | kTokArabic;
+        flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
+        if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+        // Hash64Padded without its loop for the usual stem of up to 16
+        // bytes (kRoom bytes follow the word in the arena).
+        const unsigned char* const stem = reinterpret_cast<const unsigned char*>(w) + st.skip;
+        const uint64_t stem_hash =
+            st.len <= 16 ? Hash64Finish(LoadLe64(stem) & kHashTailMasks.lo[st.len],
+                                        LoadLe64(stem + 8) & kHashTailMasks.hi[st.len], kHashK0,
+                                        st.len)
+                         : Hash64Padded(stem, st.len);
+        AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+                    static_cast<uint32_t>(w - abase), len, st.len, st.skip,
+                    TokenKind::kWord, flags, norm_hash, stem_hash);
+        ++fast_words;
+        fast_arabic_letters += static_cast<uint32_t>(n);
+        breaks = 0;
+        p = q;
+        // Take the usual single space here rather than in another trip
+        // round the outer loop (whose dispatch would mispredict), and so
+        // the usual punctuation after a word and the space after it.
+        pending = 0;
+        if (*p == ' ') {
+          pending = kTokSpaceBefore;
+          ++p;
+        } else if (TakeAsciiPunct(&p, end, base, abase, aw, &toks, &marks) ||
+                   TakeArabicComma(&p, end, base, abase, aw, &toks)) {
+          if (p < end && *p == ' ') {
+            pending = kTokSpaceBefore;
+            ++p;
+          }
+        }
+        continue;
+      }
+    }
+    // English: up to 15 bytes of ASCII letters (with one internal
+    // apostrophe), lower-cased in the register, followed by a character
+    // that ends a Latin word (kLatinWordEnd; a '.', ''' or ':' only when it
+    // cannot continue the word as in U.S., bbc.com, don't or http://).
+    // Hashes come from the register; three words in four cannot be stemmed
+    // (EnglishStemCandidate), the others are stemmed without branches
+    // (StemEnglishTail) from the word's last 8 bytes.
+    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - p >= 17) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+      const __m128i is_letter = _mm_cmpeq_epi8(
+          _mm_subs_epu8(_mm_sub_epi8(lower, _mm_set1_epi8('a')), _mm_set1_epi8(25)),
+          _mm_setzero_si128());
+      const uint32_t letters = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
+      uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letters | 0x10000u));  // bytes
+      uint32_t n_letters = n;
+      uint32_t letter_bits = (1u << n) - 1;
+      const uchar* q = p + n;  // q <= p + 16 < end
+      // An internal apostrophe and more letters (don't, Obama's, O'Brien)
+      // are part of the word, as in the general path.
+      const bool apostrophe = *q == '\'' && n < 15 && ((letters >> (n + 1)) & 1);
+      if (apostrophe) {
+        const uint32_t more = static_cast<uint32_t>(__builtin_ctz(~(letters >> (n + 1))));
+        letter_bits |= ((1u << more) - 1) << (n + 1);
+        n_letters += more;
+        n += 1 + more;
+        q = p + n;
+      }
+      const uint8_t how = kLatinWordEnd[*q];
+      if (n < 16 && how != kEndNever && (how == kEndAlways || LatinWordEndsAt(b0, q))) {
+        char* const w = fast_room();
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
+        aw = w + n;
+        // Case flags without branches: lower-case letters have bit 5 set,
+        // which a 16-bit shift by 2 moves to bit 7 of each byte, where
+        // movemask reads it.
+        const uint32_t lower_case =
+            static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) & letter_bits;
+        const uint32_t all_upper =
+            static_cast<uint32_t>(n_letters >= 2) & static_cast<uint32_t>(lower_case == 0);
+        uint16_t flags = static_cast<uint16_t>(pending | kTokLatin |
+                                               (static_cast<uint32_t>(b0 < 'a') * kTokUpper) |
+                                               (all_upper * kTokAllUpper));
+        const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
+        const uint64_t b = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)));
+        const uint64_t norm_hash =
+            Hash64Finish(a & kHashTailMasks.lo[n], b & kHashTailMasks.hi[n], kHashK0, n);
+        // The stem is a prefix: its hash needs only other masks. Three words
+        // in four cannot be stemmed (EnglishStemCandidate); the others are
+        // stemmed without branches, from the word's last 8 bytes read from
+        // the text (bytes before a short word are ignored, but must exist).
+        uint32_t s = n;
+        uint64_t stem_hash = norm_hash;
+        if (stems && apostrophe) {  // the possessive 's and the like: the plain stemmer
+          s = StemEnglishLetters(absl::string_view(w, n)).len;
+          stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
+        } else if (stems &&
+                   internal::EnglishStemCandidate(static_cast<uchar>(q[-1] | 0x20), n)) {
+          if (q - base >= 8) {
+            s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
+                                          internal::FirstEnglishVowel(lower));
+          } else {
+            s = StemEnglishLetters(absl::string_view(w, n)).len;
+          }
+          stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
+        }
+        flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
+        if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+        AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+                    static_cast<uint32_t>(w - abase), n, s, 0, TokenKind::kWord, flags,
+                    norm_hash, stem_hash);
+        ++fast_words;
+        fast_latin_letters += n_letters;
+        breaks = 0;
+        p = q;
+        pending = 0;
+        if (*p == ' ') {  // q < end: see above
+          pending = kTokSpaceBefore;
+          ++p;
+        } else if (TakeAsciiPunct(&p, end, base, abase, aw, &toks, &marks)) {
+          // A comma or period (or other one-byte token) right after the
+          // word, and the single space after it, taken here: another trip
+          // round the outer loop for each would cost its dispatch.
+          pending = 0;
+          if (p < end && *p == ' ') {
+            pending = kTokSpaceBefore;
+            ++p;
+          }
+        }
+        continue;
+      }
+    }
+#endif
+    // ASCII that is not a letter or digit: white space and most
+    // punctuation take one table lookup (kAsciiAction) instead of decoding,
+    // the character table and the general dispatch below.
+    if (b0 < 0x80) {
+      const AsciiAction act = kAsciiActions.v[b0];
+      if (act.what == AsciiAction::kSpace) {
+        pending |= kTokSpaceBefore;
+        ++p;
+        continue;
+      }
+      if (act.what == AsciiAction::kLineFeed) {
+        pending |= kTokSpaceBefore | kTokNewlineBefore;
+        if (++breaks >= 2) pending |= kTokParagraphBefore;
+        ++p;
+        continue;
+      }
+      // A lone . ! or ? (the next byte is no ender, and no lead byte of one).
+      if (act.what == AsciiAction::kToken ||
+          (act.what == AsciiAction::kEnder && p + 1 < end && p[1] < 0x80 &&
+           kAsciiActions.v[p[1]].what != AsciiAction::kEnder)) {
+        const uint16_t flags = pending | act.flags;
+        if (act.mark || (pending & kTokNewlineBefore)) {
+          marks.push_back(static_cast<uint32_t>(toks.size()));
+        }
+        const uint32_t at = static_cast<uint32_t>(p - base);
+        AppendToken(&toks, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
+                    flags, 0, 0);
+        pending = 0;
+        breaks = 0;
+        ++p;
+        continue;
+      }
+      // A number of up to 16 ASCII digits that nothing can continue: not a
+      // letter (2015م and G7 are words), and not '.' or ',' before a digit
+      // of any script (1,000.5 1.٥) or '.' before a letter (a bare domain).
+      if (static_cast<uchar>(b0 - '0') < 10) {
+        const uchar* q = p + 1;
+        while (q < end && static_cast<uchar>(*q - '0') < 10 && q - p < 16) ++q;
+        if (q == end || (q - p < 16 && *q < 0x80 && !IsAsciiAlnum(*q) &&
+                         !((*q == '.' || *q == ',') && q + 1 < end &&
+                           (q[1] >= 0x80 || IsAsciiAlnum(q[1]))))) {
+          const uint32_t len = static_cast<uint32_t>(q - p);
+          if (aw > aw_limit) {
+            arena.Commit(aw);
+            load_arena();
+          }
+          std::memcpy(aw, p, 16 <= end - p ? 16 : len);
+          // A number's stem is itself, and it is never a stop word.
+          const uint64_t hash = Hash64Padded(aw, len);  // kRoom bytes of room
+          if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+          AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+                      static_cast<uint32_t>(aw - abase), len, len, 0, TokenKind::kNumber, pending,
+                      hash, hash);
+          aw += len;
+          ++out->word_count_;
+          pending = 0;
+          breaks = 0;
+          p = q;
+          continue;
+        }
+      }
+    } else if (!(pending & kTokNewlineBefore) &&
+               TakeArabicComma(&p, end, base, abase, aw, &toks, pending)) {
+      // The Arabic comma and semicolon: one punctuation token each.
+      pending = 0;
+      breaks = 0;
+      continue;
+    }
+    arena.Commit(aw);  // the general path writes through the arena
+    general_step();
+    load_arena();
   }
+  arena.Commit(aw);
+  out->word_count_ += fast_words;
+  script_letters[kScriptArabic] += fast_arabic_letters;
+  script_letters[kScriptLatin] += fast_latin_letters;
 }
 
 }  // namespace text

@@ -148,8 +148,13 @@ class Analyzer {
   void Scan(absl::string_view text, AnalyzedText* out) const;
   void FinishToken(AnalyzedText* out, Token* t, bool arabic_letters_only) const;
 
+  // Tests compare the fast paths of Scan with its general path alone
+  // (tokenizer_test.cc), through this peer.
+  friend class AnalyzerTestPeer;
+
   AnalyzerOptions options_;
   Normalizer normalizer_;
+  bool fast_paths_ = true;  // false: the general path only (tests)
 };
 
 // Splits the tokens of `doc` into sentences (appended to `*out`). Exposed for

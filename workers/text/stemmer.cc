@@ -23,8 +23,9 @@ inline bool HasVowel(const char* p, size_t n) {
 }  // namespace
 
 StemSpan StemArabicLetters(absl::string_view norm) {
-  return internal::StemArabicWord(
-      internal::MemLetters{reinterpret_cast<const unsigned char*>(norm.data())}, norm.size() / 2);
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(norm.data());
+  return internal::StemArabicWord(internal::MemLetters{p}, norm.size() / 2,
+                                  internal::ArabicHead(p, norm.size()));
 }
 
 StemSpan StemArabic(absl::string_view norm) {

@@ -1,6 +1,8 @@
 #include "workers/text/stopwords.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_split.h"
 #include "common/hash.h"
@@ -79,21 +81,23 @@ constexpr char kEnglish[] =
 namespace internal {
 
 StopTable::StopTable() {
-  std::memset(filter, 0, sizeof(filter));
   std::memset(slots, 0, sizeof(slots));
   for (const char* list : {kArabic, kEnglish}) {
     for (absl::string_view w : absl::StrSplit(list, ' ', absl::SkipEmpty())) {
       uint64_t h = Hash64(w);
       if (h == 0) continue;  // cannot happen for these words; 0 marks empty
-      const uint32_t bit = static_cast<uint32_t>(h >> 48);
-      filter[bit >> 6] |= uint64_t{1} << (bit & 63);
-      for (uint32_t i = static_cast<uint32_t>(h);; ++i) {
-        uint64_t& slot = slots[i & (kSlots - 1)];
-        if (slot == h) break;
-        if (slot == 0) {
-          slot = h;
-          break;
-        }
+      if (slots[Slot1(h)] == h || slots[Slot2(h)] == h) continue;  // listed twice
+      // Cuckoo insertion: take a free slot of the two, or evict the hash in
+      // the first and move it to its other slot, and so on. At this load
+      // (under a quarter) a few moves at most are needed.
+      uint32_t slot = Slot1(h);
+      for (int moves = 0;; ++moves) {
+        if (slots[Slot1(h)] == 0) slot = Slot1(h);
+        else if (slots[Slot2(h)] == 0) slot = Slot2(h);
+        std::swap(h, slots[slot]);
+        if (h == 0) break;
+        if (moves > 1000) std::abort();  // a table too small for the lists
+        slot = slot == Slot1(h) ? Slot2(h) : Slot1(h);
       }
     }
   }

@@ -1,8 +1,13 @@
 #include "workers/text/stemmer.h"
 
+#include <cstring>
+#include <random>
+#include <vector>
 #include <string>
 
+#include "common/hash.h"
 #include "gtest/gtest.h"
+#include "workers/text/english_stem_impl.h"
 #include "workers/text/stopwords.h"
 
 namespace qalam {
@@ -57,6 +62,57 @@ TEST(EnglishStemmer, PluralsAndVerbForms) {
   EXPECT_EQ(En("bus"), "bus");
   EXPECT_EQ(En("sing"), "sing");
   EXPECT_EQ(En("café"), "café");
+}
+
+// The analyser's branch-free English stemmer against the reference, on
+// every word of 4 to 6 letters over an alphabet that makes every suffix
+// rule fire (and fail), and on random longer words, each preceded by
+// arbitrary bytes (which the fast stemmer must ignore).
+TEST(EnglishStemmer, BranchFreeVersionAgreesWithTheReference) {
+  const std::string alphabet = "aesingdlyuzbtc";
+  std::mt19937 rng(7);
+  auto check = [&](const std::string& word) {
+    const uint32_t n = static_cast<uint32_t>(word.size());
+    const uint32_t expect = StemEnglishLetters(word).len;
+    ASSERT_EQ(internal::EnglishStemCandidate(static_cast<unsigned char>(word[n - 1]), n) ||
+                  expect == n,
+              true)
+        << word;
+    if (!internal::EnglishStemCandidate(static_cast<unsigned char>(word[n - 1]), n)) return;
+    char buf[32];
+    for (char& c : buf) c = static_cast<char>(rng());
+    std::memcpy(buf + 16, word.data(), n);
+    uint32_t first_vowel = 16;
+    for (uint32_t i = 0; i < n && first_vowel == 16; ++i) {
+      const char c = word[i];
+      if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || (c == 'y' && i > 0)) {
+        first_vowel = i;
+      }
+    }
+    const uint64_t t = LoadLe64(reinterpret_cast<const unsigned char*>(buf) + 16 + n - 8);
+    ASSERT_EQ(internal::StemEnglishTail(t, n, first_vowel), expect) << word;
+  };
+  std::string w;
+  for (int len = 4; len <= 6; ++len) {
+    w.assign(static_cast<size_t>(len), 'a');
+    std::vector<size_t> digit(static_cast<size_t>(len), 0);
+    for (;;) {
+      for (int i = 0; i < len; ++i) w[static_cast<size_t>(i)] = alphabet[digit[static_cast<size_t>(i)]];
+      check(w);
+      int i = 0;
+      while (i < len && ++digit[static_cast<size_t>(i)] == alphabet.size()) digit[static_cast<size_t>(i++)] = 0;
+      if (i == len) break;
+    }
+  }
+  const char* suffixes[] = {"s", "es", "ses", "sses", "ies", "ing", "ed", "eed", "ly", "ings",
+                            "eds", "tting", "lled", "zzed", "ssing", "ying", "yed", "ys"};
+  for (int k = 0; k < 300000; ++k) {
+    std::string x;
+    const int len = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < len; ++i) x += alphabet[rng() % alphabet.size()];
+    x += suffixes[rng() % (sizeof(suffixes) / sizeof(suffixes[0]))];
+    if (x.size() >= 4 && x.size() <= 15) check(x);
+  }
 }
 
 TEST(StopWords, BothLanguages) {

@@ -1,5 +1,6 @@
 // Tokens from the Analyzer: kinds, spans, normalised forms, flags.
 #include <fstream>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -269,6 +270,197 @@ TEST(Tokenizer, RealNewsNormalisesLikeTheNormalizer) {
     ++n;
   }
   EXPECT_GT(n, 100);
+}
+
+}  // namespace
+}  // namespace text
+}  // namespace qalam
+
+namespace qalam {
+namespace text {
+
+// Turns off the fast paths of an Analyzer: its general path alone is the
+// reference the fast paths must agree with, field for field.
+class AnalyzerTestPeer {
+ public:
+  static void DisableFastPaths(Analyzer* a) { a->fast_paths_ = false; }
+};
+
+namespace {
+
+// Everything the Analyzer produces, compared between its fast paths and
+// its general path alone (norm_off aside: where a form sits in the arena
+// is the analyser's business).
+void ExpectSameAsGeneralPath(const Analyzer& fast, const Analyzer& slow, absl::string_view text) {
+  AnalyzedText a, b;
+  ASSERT_TRUE(fast.Analyze(text, &a).ok());
+  ASSERT_TRUE(slow.Analyze(text, &b).ok());
+  auto list = [](const AnalyzedText& d) {
+    std::string s;
+    for (const Token& t : d.tokens()) {
+      s += "[";
+      s += std::string(d.surface(t));
+      s += "]";
+    }
+    return s;
+  };
+  ASSERT_EQ(a.tokens().size(), b.tokens().size())
+      << "text: " << text << "\nfast: " << list(a) << "\ngeneral: " << list(b);
+  for (size_t i = 0; i < a.tokens().size(); ++i) {
+    const Token& x = a.tokens()[i];
+    const Token& y = b.tokens()[i];
+    ASSERT_EQ(x.begin, y.begin) << i << " text: " << text;
+    ASSERT_EQ(x.end, y.end) << i << " text: " << text;
+    ASSERT_EQ(x.kind, y.kind) << i << " text: " << text;
+    ASSERT_EQ(x.flags, y.flags) << i << " text: " << text;
+    ASSERT_EQ(a.norm(x), b.norm(y)) << i << " text: " << text;
+    ASSERT_EQ(x.stem_skip, y.stem_skip) << i << " text: " << text;
+    ASSERT_EQ(a.stem(x), b.stem(y)) << i << " text: " << text;
+    ASSERT_EQ(x.norm_hash, y.norm_hash) << i << " text: " << text;
+    ASSERT_EQ(x.stem_hash, y.stem_hash) << i << " text: " << text;
+  }
+  ASSERT_EQ(a.marks(), b.marks()) << "text: " << text;
+  ASSERT_EQ(a.sentences().size(), b.sentences().size()) << "text: " << text;
+  for (size_t i = 0; i < a.sentences().size(); ++i) {
+    ASSERT_EQ(a.sentences()[i].begin, b.sentences()[i].begin) << "text: " << text;
+    ASSERT_EQ(a.sentences()[i].end, b.sentences()[i].end) << "text: " << text;
+    ASSERT_EQ(a.sentences()[i].token_begin, b.sentences()[i].token_begin) << "text: " << text;
+    ASSERT_EQ(a.sentences()[i].token_end, b.sentences()[i].token_end) << "text: " << text;
+  }
+  ASSERT_EQ(a.word_count(), b.word_count()) << "text: " << text;
+  ASSERT_EQ(a.letters_by_script(), b.letters_by_script()) << "text: " << text;
+}
+
+std::vector<AnalyzerOptions> AllOptions() {
+  std::vector<AnalyzerOptions> out(3);
+  out[1].normalizer.fold_teh_marbuta = true;
+  out[2].stems = false;
+  return out;
+}
+
+// Characters that may follow a word: every ASCII byte, and non-ASCII ones
+// of every class the analyser treats apart (Arabic punctuation, letters of
+// the fast and slow kinds, marks, joiners, spaces, quotes, digits, emoji).
+std::vector<std::string> Followers() {
+  std::vector<std::string> out;
+  for (int c = 0; c < 128; ++c) out.emplace_back(1, static_cast<char>(c));
+  for (const char* s : {"،", "؛", "؟", "ـ", "\u064B", "\u0670", "\u200C", "\u200D", "\u00A0",
+                        "\u2009", "\u2028", "’", "‘", "…", "«", "»", "“", "é", "É", "ß", "ب",
+                        "أ", "ى", "ة", "ٱ", "پ", "ک", "١", "٫", "٬", "۔", "ω", "я", "中", "😀",
+                        "\xEF\xBB\xBF", "\u06D4", "\u3002"}) {
+    out.emplace_back(s);
+  }
+  return out;
+}
+
+// A word of `n` letters of one kind, cycling through letters that exercise
+// normalisation and stemming.
+std::string Word(int kind, int n) {
+  static const char* const kArabic[] = {"و", "ا", "ل", "ك", "ت", "أ", "ب", "ى", "ة", "ه",
+                                        "ي", "ن", "ٱ", "إ", "آ", "ف", "م", "ع"};
+  static const char* const kArabicRare[] = {"ك", "ت", "ب", "\u064E", "پ", "ا", "ی"};
+  static const char* const kLatin[] = {"R", "u", "n", "n", "i", "n", "g", "s", "e",
+                                       "d", "l", "y", "a", "T", "h", "o", "z", "b"};
+  std::string w;
+  for (int i = 0; i < n; ++i) {
+    switch (kind) {
+      case 0: w += kArabic[(i * 7 + n) % 18]; break;
+      case 1: w += kArabic[(n - 1 - i) % 18]; break;  // endings of every sort
+      case 2: w += kArabicRare[(i + n) % 7]; break;
+      case 3: w += kLatin[(i * 5 + n) % 18]; break;
+      case 4: w += kLatin[(n - 1 - i) % 18]; break;
+      case 5: w += static_cast<char>('A' + (i % 26)); break;  // all upper case
+      case 6: w += static_cast<char>('0' + (i * 3 + n) % 10); break;
+    }
+  }
+  if (kind == 7) {  // words that may start URLs, abbreviations, domains
+    static const char* const kWords[] = {"http",   "https",       "ftp",  "www",   "HTTP",
+                                         "Ftp",    "U",           "e",    "Ph",    "bbc",
+                                         "co",     "mr",          "No",   "a",     "don't",
+                                         "OBAMA'S", "o'brien'sss", "it's", "x'y'z", "rock'n"};
+    w = kWords[n % 20];
+  }
+  return w;
+}
+
+// The fast paths classify 16 or 32 bytes at a time and need 16, 17 or 32
+// bytes after a token's start: words of every length up to past those
+// windows, followed by every kind of character, then by a second
+// character, then by text ending at every distance around the windows'.
+TEST(Tokenizer, FastPathsAgreeWithTheGeneralPath) {
+  const std::vector<std::string> followers = Followers();
+  const std::vector<AnalyzerOptions> options = AllOptions();
+  for (size_t oi = 0; oi < options.size(); ++oi) {
+    Analyzer fast(options[oi]), slow(options[oi]);
+    AnalyzerTestPeer::DisableFastPaths(&slow);
+    for (int kind = 0; kind < 8; ++kind) {
+      for (int n = 1; n <= (kind == 7 ? 20 : 18); ++n) {
+        const std::string word = Word(kind, n);
+        for (size_t fi = 0; fi < followers.size(); ++fi) {
+          // The other options change only the Arabic letters and stems:
+          // fewer followers will do for them.
+          if (oi > 0 && fi % 5 != 0) continue;
+          const std::string& f = followers[fi];
+          for (const char* next : {" ", "a", "1", "ب", "'", ".", "//x"}) {
+            for (int pad : {0, 1, 15, 16, 17, 31, 32, 33}) {
+              for (const char* before : {"", "\n", "x("}) {
+                std::string text = before + word + f + next;
+                text.append(static_cast<size_t>(pad), pad % 2 ? ' ' : 'q');
+                ExpectSameAsGeneralPath(fast, slow, text);
+                if (HasFatalFailure()) return;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Random mixtures of words, numbers, URLs, punctuation and white space.
+TEST(Tokenizer, FastPathsAgreeWithTheGeneralPathOnRandomText) {
+  const char* const pieces[] = {
+      "the", "The", "RUNNING", "classes", "ponies", "don't", "O'Brien", "U.S.", "e.g.", "a.m.",
+      "bbc.com", "www.cnn.com", "https://x.org/a_(b)", "john@example.com", "@user", "#tag",
+      "#شيرين_عبد", "COVID-19", "G7", "1,000.5", "3.5", "2015", "2015م", "٣٫٥", "café",
+      "internationalisation", "abcdefghijklmnopq", "http", "ftp:", "said:", "Mr.", "Inc.",
+      "في", "من", "الكتاب", "والمدرسةُ", "الكبرى", "أحمد", "إلى", "ٱلله", "مدرستها",
+      "والولايات", "المتحدة", "فالكتاب", "للطالب", "يكتبون", "معلمات", "عربية", "مستشفياتها",
+      "كتـــاب", "پاکستان", "می\u200Cخواهم", "عاماً", " ", " ", " ", "  ", "\n", "\n\n", "\r\n",
+      "\t", "\u00A0", ".", ". ", "...", "…", "?", "!", "؟", "?!", ",", "،", "؛", ";", ":",
+      "-", "—", "(", ")", "[", "]", "«", "»", "“", "”", "\"", "'", "’", "/", "%", "$", "😀",
+      "\u200B", "\u200F", "\x01"};
+  const size_t kPieces = sizeof(pieces) / sizeof(pieces[0]);
+  std::mt19937 rng(11);
+  for (const AnalyzerOptions& o : AllOptions()) {
+    Analyzer fast(o), slow(o);
+    AnalyzerTestPeer::DisableFastPaths(&slow);
+    for (int t = 0; t < 3000; ++t) {
+      std::string text(rng() % 18, ' ');
+      const int n = 1 + static_cast<int>(rng() % 60);
+      for (int i = 0; i < n; ++i) text += pieces[rng() % kPieces];
+      ExpectSameAsGeneralPath(fast, slow, text);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(Tokenizer, FastPathsAgreeWithTheGeneralPathOnRealNews) {
+  std::ifstream in(std::string(QALAM_SOURCE_DIR) + "/examples/sample.jsonl");
+  std::string line;
+  for (const AnalyzerOptions& o : AllOptions()) {
+    Analyzer fast(o), slow(o);
+    AnalyzerTestPeer::DisableFastPaths(&slow);
+    in.clear();
+    in.seekg(0);
+    int n = 0;
+    while (std::getline(in, line)) {
+      ExpectSameAsGeneralPath(fast, slow, line);
+      if (HasFatalFailure()) return;
+      ++n;
+    }
+    EXPECT_GT(n, 100);
+  }
 }
 
 }  // namespace
