@@ -16,13 +16,21 @@ grpc::ServerUnaryReactor* WorkerService::ProcessBatch(grpc::CallbackServerContex
       QALAM_LOG(INFO) << "ProcessBatch shard " << request->shard() << ": "
                       << request->records_size() << " records started";
     }
-    absl::Status s = rt->processor().ProcessBatch(
-        *request, rt->options().limits,
-        [rt, c]() {
-          rt->BeforeRecord();
-          return c->CheckAlive();
-        },
-        response);
+    BatchInterceptor* interceptor = rt->options().batch_interceptor_for_testing.get();
+    absl::Status s;
+    if (interceptor != nullptr) {
+      s = interceptor->BeforeBatch(*request, [c] { return c->CheckAlive(); });
+    }
+    if (s.ok()) {
+      s = rt->processor().ProcessBatch(
+          *request, rt->options().limits,
+          [rt, c]() {
+            rt->BeforeRecord();
+            return c->CheckAlive();
+          },
+          response);
+    }
+    if (s.ok() && interceptor != nullptr) interceptor->AfterBatch(*request);
     rt->stats().records.fetch_add(static_cast<uint64_t>(response->results_size()),
                                   std::memory_order_relaxed);
     if (verbose) {
