@@ -121,6 +121,7 @@ struct Dispatcher::Endpoint {
   bool ever_healthy = false;
   bool health_pending = false;
   bool removed = false;   // no longer listed by DNS: gets no new work
+  absl::Status refused;   // it refused our credentials: gets no work
   bool isolated = false;  // running a suspect task alone
   bool reserved = false;  // draining for a suspect task
   int in_flight = 0;
@@ -162,6 +163,11 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(DispatcherOptions
       return absl::InvalidArgumentError(
           absl::StrCat("bad worker target '", t, "' (expected dns:///name:port)"));
     }
+    // Unreadable files, a token towards a plaintext non-local target: say so
+    // now rather than per worker later.
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds =
+        ChannelCredentialsFromOptions(options.security, t);
+    if (!creds.ok()) return creds.status();
   }
   if (options.max_in_flight_per_worker < 1) options.max_in_flight_per_worker = 1;
   std::unique_ptr<Dispatcher> d(new Dispatcher(std::move(options)));
@@ -215,13 +221,31 @@ void Dispatcher::AddEndpoint(const std::string& address, const std::string& orig
       return;
     }
   }
+  ClientSecurityOptions security = options_.security;
+  const bool tls = security.tls || !security.tls_ca_file.empty() || !security.tls_cert_file.empty();
+  std::string host, port;
+  if (tls && security.tls_server_name.empty() && address != origin &&
+      ParseDnsTarget(origin, &host, &port)) {
+    // The channel dials the resolved address; the certificate names the
+    // service's DNS name.
+    security.tls_server_name = host;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds =
+      ChannelCredentialsFromOptions(security, address);
+  if (!creds.ok()) {
+    QALAM_LOG(ERROR) << "worker " << address << " (from " << origin
+                     << ") cannot be used: " << creds.status();
+    return;
+  }
+  grpc::ChannelArguments args = channel_args_;
+  if (tls && !security.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(security.tls_server_name);
+  }
   auto ep = std::make_unique<Endpoint>();
   ep->id = static_cast<int>(endpoints_.size());
   ep->address = address;
   ep->origin = origin;
-  std::shared_ptr<grpc::ChannelCredentials> creds =
-      options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
-  ep->channel = grpc::CreateCustomChannel(address, creds, channel_args_);
+  ep->channel = grpc::CreateCustomChannel(address, *creds, args);
   ep->stub = v1::Worker::NewStub(ep->channel);
   ep->health_stub = std::make_unique<grpc::GenericStub>(ep->channel);
   endpoints_.push_back(std::move(ep));
@@ -306,7 +330,24 @@ void Dispatcher::OnHealth(Endpoint* ep, bool serving, bool not_found) {
 }
 
 bool Dispatcher::Usable(const Endpoint& ep, absl::Time now) const {
-  return ep.healthy && !ep.removed && !ep.isolated && ep.quarantined_until <= now;
+  return ep.healthy && !ep.removed && !ep.isolated && ep.refused.ok() &&
+         ep.quarantined_until <= now;
+}
+
+void Dispatcher::CheckAllRefused() {
+  if (pending_.empty()) return;
+  const Endpoint* refused = nullptr;
+  for (const auto& ep : endpoints_) {
+    if (ep->removed) continue;
+    if (ep->refused.ok()) return;  // someone may still take the work
+    refused = ep.get();
+  }
+  if (refused == nullptr) return;
+  FailAllPending(absl::Status(
+      refused->refused.code(),
+      absl::StrCat("every worker refused the coordinator's credentials (worker ", refused->address,
+                   ": ", refused->refused.message(),
+                   "); check --auth-token-file and the --tls-* flags")));
 }
 
 Dispatcher::Endpoint* Dispatcher::PickFor(const Task& task, absl::Time now) {
@@ -453,6 +494,21 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
                       bool isolated) {
   const absl::Time now = absl::Now();
   ++stats_.calls_failed;
+  if (status.code() == absl::StatusCode::kUnauthenticated ||
+      status.code() == absl::StatusCode::kPermissionDenied) {
+    // Our credentials, not the shard: the worker gets no more work, the
+    // shard goes elsewhere unchanged.
+    if (ep->refused.ok()) {
+      QALAM_LOG(ERROR) << "worker " << ep->address << " refused the coordinator's credentials: "
+                       << absl::StatusCodeToString(status.code()) << ": " << status.message()
+                       << "; not using it";
+    }
+    ep->refused = status;
+    task->not_before = now;
+    ready_.push_back(std::move(task));
+    CheckAllRefused();
+    return;
+  }
   QALAM_LOG(WARNING) << "shard " << task->request().shard() << " (records " << task->begin << ".."
                      << task->end << ", " << task->request().records_size()
                      << " sent) failed on worker " << ep->address << ": "
@@ -620,6 +676,7 @@ void Dispatcher::Loop() {
             all_seen = all_seen && (ep->ever_healthy || ep->removed);
           next_health_ = now + (all_seen ? options_.health_interval : absl::Milliseconds(50));
         }
+        CheckAllRefused();
         bool any_usable = false;
         for (const auto& ep : endpoints_)
           any_usable = any_usable || Usable(*ep, now) || ep->isolated;
@@ -641,18 +698,36 @@ void Dispatcher::Loop() {
   }
 }
 
-std::shared_ptr<grpc::Channel> Dispatcher::PickChannel() {
+absl::StatusOr<Dispatcher::WorkerChannel> Dispatcher::PickWorker(const std::vector<int>& exclude) {
   absl::MutexLock l(&mu_);
   const absl::Time now = absl::Now();
   const size_t n = endpoints_.size();
   for (size_t k = 0; k < n; ++k) {
     Endpoint* ep = endpoints_[(rr_ + k) % n].get();
-    if (ep->healthy && !ep->removed && ep->quarantined_until <= now) {
-      rr_ = (rr_ + k + 1) % n;
-      return ep->channel;
+    // Isolated workers (running a suspect shard alone) still take single
+    // calls: isolation is about blaming shards, not about load.
+    if (!ep->healthy || ep->removed || !ep->refused.ok() || ep->quarantined_until > now ||
+        std::find(exclude.begin(), exclude.end(), ep->id) != exclude.end()) {
+      continue;
     }
+    rr_ = (rr_ + k + 1) % n;
+    return WorkerChannel{ep->id, ep->address, ep->channel};
   }
-  return nullptr;
+  return absl::UnavailableError(absl::StrCat(
+      "no healthy worker", exclude.empty() ? "" : " left to try", " (workers: ",
+      absl::StrJoin(options_.targets, ","), ")"));
+}
+
+void Dispatcher::ReportUnavailable(int id) {
+  absl::MutexLock l(&mu_);
+  for (auto& ep : endpoints_) {
+    if (ep->id != id || !ep->healthy) continue;
+    QALAM_LOG(WARNING) << "worker " << ep->address
+                       << " is unreachable; not using it until its health check passes";
+    ep->healthy = false;  // the next health check decides
+    next_health_ = std::min(next_health_, absl::Now() + absl::Milliseconds(50));
+    wake_ = true;
+  }
 }
 
 bool Dispatcher::WaitForHealthyWorker(absl::Duration timeout) {

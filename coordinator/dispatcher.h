@@ -22,6 +22,13 @@
 //    each), or "dns:///name:port": every address the name resolves to is a
 //    worker, and the name is resolved again every `resolve_interval` (how a
 //    Kubernetes headless service lists its pods).
+//  * Credentials (common/security.h): TLS, mutual TLS and a bearer token,
+//    the same for every worker. A worker that refuses them
+//    (UNAUTHENTICATED, PERMISSION_DENIED) is a configuration error, not a
+//    failing shard: it gets no more work, and once every worker has refused,
+//    the remaining shards fail with the worker's message.
+//  * The same worker set serves single forwarded calls (the Annotator API
+//    of qalam-coordinator): PickWorker() / ReportUnavailable().
 //
 // Thread-safety: all public methods are thread-safe. Shard callbacks run on
 // gRPC or dispatcher threads and must not block for long.
@@ -44,6 +51,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/security.h"
 #include "grpcpp/grpcpp.h"
 #include "qalam/v1/worker.grpc.pb.h"
 
@@ -52,9 +60,11 @@ namespace qalam {
 struct DispatcherOptions {
   // Worker targets (see above). At least one.
   std::vector<std::string> targets;
-  // Credentials towards the workers; null means insecure (loopback, unix
-  // sockets, or a trusted cluster network).
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // Credentials towards the workers (common/security.h); the default is
+  // plaintext without a token (loopback, unix sockets, or a trusted network).
+  // For workers found through a dns: target, TLS verifies the DNS name
+  // (unless security.tls_server_name says otherwise).
+  ClientSecurityOptions security;
   int max_in_flight_per_worker = 3;
   // Deadline of one ProcessBatch call: max(call_timeout, bytes at
   // min_bytes_per_second).
@@ -119,9 +129,19 @@ class Dispatcher {
   // shards it has outstanding.
   void Submit(std::shared_ptr<DispatchShard> shard);
 
-  // A channel to a healthy worker, round robin, for forwarding single
-  // calls (the Annotator API); null when none is healthy.
-  std::shared_ptr<grpc::Channel> PickChannel();
+  // A worker to forward one call to (the Annotator API).
+  struct WorkerChannel {
+    int id = -1;          // for ReportUnavailable() and `exclude`
+    std::string address;  // for messages
+    std::shared_ptr<grpc::Channel> channel;
+  };
+  // A healthy, usable worker, round robin, other than those whose ids are in
+  // `exclude`. Unavailable (naming the targets) when there is none.
+  absl::StatusOr<WorkerChannel> PickWorker(const std::vector<int>& exclude = {});
+
+  // Tells the dispatcher that a forwarded call could not reach worker `id`
+  // (UNAVAILABLE): it gets no new calls until its health check passes again.
+  void ReportUnavailable(int id);
 
   // Blocks until at least one worker is healthy or `timeout` passes.
   // Returns whether one is.
@@ -152,6 +172,9 @@ class Dispatcher {
   // lock.
   std::vector<Call*> Schedule(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Endpoint* PickFor(const Task& task, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fails every pending shard when every listed worker refused our
+  // credentials.
+  void CheckAllRefused() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Usable(const Endpoint& ep, absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartCall(Call* call);
   void OnCallDone(Call* call, const grpc::Status& status);
