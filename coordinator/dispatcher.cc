@@ -622,7 +622,7 @@ void Dispatcher::Submit(std::shared_ptr<DispatchShard> shard) {
       task->shard = shard;
       task->begin = 0;
       task->end = n;
-      task->bytes = shard->request.ByteSizeLong();
+      task->bytes = shard->bytes > 0 ? shard->bytes : shard->request.ByteSizeLong();
       ready_.push_back(std::move(task));
       wake_ = true;
     }
@@ -638,7 +638,12 @@ void Dispatcher::Loop() {
       absl::MutexLock l(&mu_);
       absl::Time now = absl::Now();
       absl::Time wake_at = std::min(next_health_, next_resolve_);
-      for (const auto& t : ready_) wake_at = std::min(wake_at, std::max(t->not_before, now));
+      // Tasks due now that could not be placed wait for capacity, which an
+      // event brings (a call ends, a worker turns healthy: wake_); only
+      // backoffs need a timed wake-up. (Waking for due tasks would spin.)
+      for (const auto& t : ready_) {
+        if (t->not_before > now) wake_at = std::min(wake_at, t->not_before);
+      }
       for (const auto& ep : endpoints_) {
         if (ep->quarantined_until > now) wake_at = std::min(wake_at, ep->quarantined_until);
       }

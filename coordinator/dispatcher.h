@@ -90,6 +90,9 @@ struct DispatcherOptions {
 // One shard: a request and, once done, one result per record of it.
 struct DispatchShard {
   v1::BatchRequest request;
+  // The request's serialised size if the caller knows it (for the call's
+  // deadline); 0 = computed (a pass over the request).
+  size_t bytes = 0;
   // Filled by the dispatcher: results[i] is the outcome of
   // request.records(i) (result_json or error; stats when asked for).
   std::vector<v1::RecordResult> results;

@@ -277,6 +277,7 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
     cur->end_position = position;
     cur->index = shard_index++;
     cur->dispatch->request.set_shard(cur->index);
+    cur->dispatch->bytes = cur_bytes;
     JobShard* raw = cur.release();
     // A weak reference: a shard that finishes after RunJob returned (it
     // failed or was cancelled) is dropped, and there is no reference cycle
