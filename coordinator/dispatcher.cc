@@ -15,11 +15,21 @@
 #include "absl/strings/strip.h"
 #include "common/log.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 
 namespace qalam {
 namespace {
 
 constexpr char kHealthMethod[] = "/grpc.health.v1.Health/Check";
+constexpr char kProcessBatchMethod[] = "/qalam.v1.Worker/ProcessBatch";
+
+// Arenas for responses: the first block fits a typical shard's results.
+google::protobuf::ArenaOptions ResponseArenaOptions() {
+  google::protobuf::ArenaOptions o;
+  o.start_block_size = 64 << 10;
+  o.max_block_size = 1 << 20;
+  return o;
+}
 constexpr char kWorkerService[] = "qalam.v1.Worker";
 
 absl::Status FromGrpc(const grpc::Status& s) {
@@ -114,8 +124,8 @@ struct Dispatcher::Endpoint {
   std::string address;  // the gRPC target of this one worker
   std::string origin;   // the target it was found from
   std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::Worker::Stub> stub;
-  std::unique_ptr<grpc::GenericStub> health_stub;
+  // ProcessBatch and health calls, as bytes (requests are pre-encoded).
+  std::unique_ptr<grpc::GenericStub> stub;
   std::string health_service = kWorkerService;
   bool healthy = false;
   bool ever_healthy = false;
@@ -131,8 +141,7 @@ struct Dispatcher::Endpoint {
 
 struct Dispatcher::Task {
   std::shared_ptr<DispatchShard> shard;
-  int begin = 0, end = 0;                 // records [begin, end) of shard->request
-  std::unique_ptr<v1::BatchRequest> sub;  // the request for a sub-range, or null
+  int begin = 0, end = 0;  // records [begin, end) of shard->batch
   size_t bytes = 0;
   int failures = 0;
   int isolated_failures = 0;
@@ -141,7 +150,7 @@ struct Dispatcher::Task {
   absl::Status last_error;
   absl::Time not_before = absl::InfinitePast();
 
-  const v1::BatchRequest& request() const { return sub ? *sub : shard->request; }
+  uint64_t shard_index() const { return shard->batch->shard(); }
   bool suspect() const { return failures > 0; }
 };
 
@@ -151,7 +160,8 @@ struct Dispatcher::Call {
   std::unique_ptr<Task> task;
   bool isolated = false;
   grpc::ClientContext ctx;
-  v1::BatchResponse response;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
 };
 
 absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(DispatcherOptions options) {
@@ -246,8 +256,7 @@ void Dispatcher::AddEndpoint(const std::string& address, const std::string& orig
   ep->address = address;
   ep->origin = origin;
   ep->channel = grpc::CreateCustomChannel(address, *creds, args);
-  ep->stub = v1::Worker::NewStub(ep->channel);
-  ep->health_stub = std::make_unique<grpc::GenericStub>(ep->channel);
+  ep->stub = std::make_unique<grpc::GenericStub>(ep->channel);
   endpoints_.push_back(std::move(ep));
 }
 
@@ -298,7 +307,7 @@ void Dispatcher::StartHealthChecks() {
     hc->ctx.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(options_.health_timeout));
     hc->request = HealthRequest(ep->health_service);
-    ep->health_stub->UnaryCall(&hc->ctx, kHealthMethod, grpc::StubOptions(), &hc->request,
+    ep->stub->UnaryCall(&hc->ctx, kHealthMethod, grpc::StubOptions(), &hc->request,
                                &hc->response, [this, ep, hc](grpc::Status s) {
                                  bool serving = s.ok() && IsServing(hc->response);
                                  bool not_found = s.error_code() == grpc::StatusCode::NOT_FOUND;
@@ -391,8 +400,8 @@ std::vector<Dispatcher::Call*> Dispatcher::Schedule(absl::Time now) {
   std::stable_sort(ready_.begin(), ready_.end(),
                    [](const std::unique_ptr<Task>& a, const std::unique_ptr<Task>& b) {
                      if (a->suspect() != b->suspect()) return a->suspect();
-                     if (a->request().shard() != b->request().shard()) {
-                       return a->request().shard() < b->request().shard();
+                     if (a->shard_index() != b->shard_index()) {
+                       return a->shard_index() < b->shard_index();
                      }
                      return a->begin < b->begin;
                    });
@@ -427,15 +436,16 @@ std::vector<Dispatcher::Call*> Dispatcher::Schedule(absl::Time now) {
 }
 
 void Dispatcher::StartCall(Call* call) {
-  call->endpoint->stub->async()->ProcessBatch(
-      &call->ctx, &call->task->request(), &call->response,
+  call->request = EncodedBatch::Request(call->task->shard->batch, call->task->begin, call->task->end);
+  call->endpoint->stub->UnaryCall(
+      &call->ctx, kProcessBatchMethod, grpc::StubOptions(), &call->request, &call->response,
       [call](grpc::Status status) { call->dispatcher->OnCallDone(call, status); });
 }
 
-void Dispatcher::Resolve(Task* task, int index, v1::RecordResult&& result) {
+void Dispatcher::Resolve(Task* task, int index, const v1::RecordResult* result) {
   auto it = pending_.find(task->shard.get());
   if (it == pending_.end()) return;  // the shard was given up on
-  task->shard->results[static_cast<size_t>(index)] = std::move(result);
+  task->shard->results[static_cast<size_t>(index)] = result;
   if (--it->second.remaining == 0) {
     done_.emplace_back(std::move(it->second.shard), absl::OkStatus());
     pending_.erase(it);
@@ -448,6 +458,21 @@ void Dispatcher::RunDone(DoneList done) {
 
 void Dispatcher::OnCallDone(Call* call, const grpc::Status& grpc_status) {
   std::unique_ptr<Call> owned(call);
+  absl::Status status = FromGrpc(grpc_status);
+  // Parse outside the lock, onto an arena the shard will keep.
+  std::unique_ptr<google::protobuf::Arena> arena;
+  v1::BatchResponse* response = nullptr;
+  if (status.ok()) {
+    arena = std::make_unique<google::protobuf::Arena>(ResponseArenaOptions());
+    response = google::protobuf::Arena::CreateMessage<v1::BatchResponse>(arena.get());
+    grpc::Status parsed =
+        grpc::SerializationTraits<v1::BatchResponse>::Deserialize(&call->response, response);
+    if (!parsed.ok()) {
+      status = absl::InternalError(absl::StrCat("worker ", call->endpoint->address,
+                                                " returned an unreadable response: ",
+                                                parsed.error_message()));
+    }
+  }
   std::vector<std::pair<std::shared_ptr<DispatchShard>, absl::Status>> done;
   {
     absl::MutexLock l(&mu_);
@@ -458,17 +483,16 @@ void Dispatcher::OnCallDone(Call* call, const grpc::Status& grpc_status) {
     if (call->isolated) ep->isolated = false;
     wake_ = true;
     std::unique_ptr<Task> task = std::move(call->task);
-    absl::Status status = FromGrpc(grpc_status);
     const int n = task->end - task->begin;
-    if (status.ok() && call->response.results_size() != n) {
+    if (status.ok() && response->results_size() != n) {
       status = absl::InternalError(absl::StrCat("worker ", ep->address, " returned ",
-                                                call->response.results_size(), " results for ", n,
+                                                response->results_size(), " results for ", n,
                                                 " records"));
     }
     if (status.ok()) {
-      const v1::BatchRequest& req = task->request();
+      const EncodedBatch& batch = *task->shard->batch;
       for (int i = 0; i < n; ++i) {
-        if (call->response.results(i).seq() != req.records(i).seq()) {
+        if (response->results(i).seq() != batch.seq(task->begin + i)) {
           status = absl::InternalError(
               absl::StrCat("worker ", ep->address, " returned results out of order"));
           break;
@@ -479,8 +503,10 @@ void Dispatcher::OnCallDone(Call* call, const grpc::Status& grpc_status) {
       // The destructor gives up on every pending shard.
     } else if (status.ok()) {
       ep->consecutive_failures = 0;
-      for (int i = 0; i < n; ++i) {
-        Resolve(task.get(), task->begin + i, std::move(*call->response.mutable_results(i)));
+      if (pending_.count(task->shard.get()) > 0) {
+        // The shard owns the arena before its last result makes it done.
+        task->shard->storage.push_back(std::move(arena));
+        for (int i = 0; i < n; ++i) Resolve(task.get(), task->begin + i, &response->results(i));
       }
     } else {
       Fail(std::move(task), ep, status, call->isolated);
@@ -509,9 +535,9 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
     CheckAllRefused();
     return;
   }
-  QALAM_LOG(WARNING) << "shard " << task->request().shard() << " (records " << task->begin << ".."
-                     << task->end << ", " << task->request().records_size()
-                     << " sent) failed on worker " << ep->address << ": "
+  QALAM_LOG(WARNING) << "shard " << task->shard_index() << " (records " << task->begin << ".."
+                     << task->end << " of " << task->shard->batch->size()
+                     << ") failed on worker " << ep->address << ": "
                      << absl::StatusCodeToString(status.code()) << ": " << status.message();
   if (status.code() == absl::StatusCode::kResourceExhausted && !isolated) {
     // Overloaded (or the request is too large: then the retry, run alone,
@@ -546,20 +572,13 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
       // Split, so that whatever makes the shard fail ends up alone.
       ++stats_.shard_splits;
       const int mid = task->begin + n / 2;
-      const v1::BatchRequest& req = task->request();
       for (auto [b, e] : {std::pair<int, int>(task->begin, mid), {mid, task->end}}) {
+        // A half is another range of the same encoded shard: nothing copied.
         auto half = std::make_unique<Task>();
         half->shard = task->shard;
         half->begin = b;
         half->end = e;
-        half->sub = std::make_unique<v1::BatchRequest>();
-        half->sub->set_shard(req.shard());
-        *half->sub->mutable_options() = req.options();
-        for (int i = b; i < e; ++i) {
-          const v1::Record& r = req.records(i - (task->sub ? task->begin : 0));
-          *half->sub->add_records() = r;
-          half->bytes += r.ByteSizeLong();
-        }
+        half->bytes = task->shard->batch->RequestBytes(b, e);
         half->failures = task->failures;
         half->failed_on = task->failed_on;
         half->last_error = status;
@@ -574,8 +593,10 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
         task->isolated_failures >= options_.poison_failures + 2) {
       ++stats_.poison_records;
       const bool timed_out = status.code() == absl::StatusCode::kDeadlineExceeded;
-      v1::RecordResult r;
-      r.set_seq(task->request().records(0).seq());
+      if (pending_.count(task->shard.get()) == 0) return;  // given up on meanwhile
+      auto arena = std::make_unique<google::protobuf::Arena>();
+      v1::RecordResult& r = *google::protobuf::Arena::CreateMessage<v1::RecordResult>(arena.get());
+      r.set_seq(task->shard->batch->seq(task->begin));
       v1::RecordError* err = r.mutable_error();
       err->set_code(static_cast<int>(timed_out ? absl::StatusCode::kDeadlineExceeded
                                                : absl::StatusCode::kInternal));
@@ -586,7 +607,8 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
           absl::StatusCodeToString(status.code()), ": ", status.message()));
       QALAM_LOG(WARNING) << "record " << r.seq() << " is a poison article: " << err->message();
       task->shard->poisoned.push_back(task->begin);
-      Resolve(task.get(), task->begin, std::move(r));
+      task->shard->storage.push_back(std::move(arena));
+      Resolve(task.get(), task->begin, &r);
       return;
     }
   }
@@ -608,9 +630,9 @@ void Dispatcher::Submit(std::shared_ptr<DispatchShard> shard) {
   std::vector<std::pair<std::shared_ptr<DispatchShard>, absl::Status>> done;
   {
     absl::MutexLock l(&mu_);
-    const int n = shard->request.records_size();
-    shard->results.clear();
-    shard->results.resize(static_cast<size_t>(n));
+    const int n = shard->batch->size();
+    shard->results.assign(static_cast<size_t>(n), nullptr);
+    shard->storage.clear();
     shard->poisoned.clear();
     if (stopping_) {
       done.emplace_back(shard, absl::CancelledError("the dispatcher is shutting down"));
@@ -622,7 +644,7 @@ void Dispatcher::Submit(std::shared_ptr<DispatchShard> shard) {
       task->shard = shard;
       task->begin = 0;
       task->end = n;
-      task->bytes = shard->bytes > 0 ? shard->bytes : shard->request.ByteSizeLong();
+      task->bytes = shard->batch->RequestBytes(0, n);
       ready_.push_back(std::move(task));
       wake_ = true;
     }

@@ -3,7 +3,10 @@
 // way.
 //
 //  * One long-lived channel per worker address; calls use the callback API
-//    and every call has a deadline.
+//    and every call has a deadline. Requests go out as ranges of the
+//    shard's wire-format buffer (EncodedBatch: no per-record messages, no
+//    serialisation copy); responses are parsed onto a protobuf arena that
+//    the shard keeps (no per-record allocations).
 //  * At most `max_in_flight_per_worker` shards in flight per worker, and the
 //    least-loaded worker gets the next shard, so a slow worker gets less.
 //  * Workers are health-checked (grpc.health.v1, service "qalam.v1.Worker",
@@ -52,8 +55,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/security.h"
+#include "coordinator/encoded_batch.h"
+#include "google/protobuf/arena.h"
 #include "grpcpp/grpcpp.h"
-#include "qalam/v1/worker.grpc.pb.h"
+#include "qalam/v1/worker.pb.h"
 
 namespace qalam {
 
@@ -89,13 +94,15 @@ struct DispatcherOptions {
 
 // One shard: a request and, once done, one result per record of it.
 struct DispatchShard {
-  v1::BatchRequest request;
-  // The request's serialised size if the caller knows it (for the call's
-  // deadline); 0 = computed (a pass over the request).
-  size_t bytes = 0;
-  // Filled by the dispatcher: results[i] is the outcome of
-  // request.records(i) (result_json or error; stats when asked for).
-  std::vector<v1::RecordResult> results;
+  // The request, in wire format (coordinator/encoded_batch.h). Immutable
+  // once submitted; calls send ranges of it without copying.
+  std::shared_ptr<const EncodedBatch> batch;
+  // Filled by the dispatcher: results[i] is the outcome of record i
+  // (result_json or error; stats when asked for). The messages live in
+  // `storage` (the arenas the workers' responses were parsed into), so they
+  // are valid as long as this shard.
+  std::vector<const v1::RecordResult*> results;
+  std::vector<std::unique_ptr<google::protobuf::Arena>> storage;
   // Indices of the records isolated as poison articles (their results hold
   // the dispatcher's error, which cannot name the article).
   std::vector<int> poisoned;
@@ -183,7 +190,10 @@ class Dispatcher {
   void OnCallDone(Call* call, const grpc::Status& status);
   void Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Status& status, bool isolated)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Resolve(Task* task, int index, v1::RecordResult&& result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records `result` as the outcome of record `index` of the task's shard,
+  // if the shard is still pending (it may have been given up on).
+  void Resolve(Task* task, int index, const v1::RecordResult* result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FailAllPending(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   using DoneList = std::vector<std::pair<std::shared_ptr<DispatchShard>, absl::Status>>;
   static void RunDone(DoneList done);
