@@ -150,7 +150,10 @@ def test_identical():
     """results.jsonl (and errors.jsonl) byte-identical to `qalam annotate`
     with 1, 2 and 4 workers, over JSONL, .gz, a .txt folder and bad records."""
     corpus = os.path.join(TMP, "c.jsonl")
-    make_corpus(corpus, 1500, extra={7: b'{"id":"bad","text":', 20: b'{"id":"e","text":""}'})
+    # Line 31 has no id: it must be "line-31" whichever worker renders it
+    # (Record.line), as `qalam annotate` names it.
+    make_corpus(corpus, 1500, extra={7: b'{"id":"bad","text":', 20: b'{"id":"e","text":""}',
+                                     30: '{"text":"نص بلا معرف. وجملة ثانية."}'.encode()})
     gz = os.path.join(TMP, "c2.jsonl.gz")
     with open(corpus, "rb") as f, gzip.open(gz, "wb") as g:
         g.write(b"".join(f.readlines()[:300]))
@@ -175,6 +178,8 @@ def test_identical():
     rep = reports[0]
     if rep["articles"] != {"in": 1801, "processed": 1797, "failed": 4}:
         fail("report articles: %r" % rep["articles"])
+    if not any(l.startswith(b'{"id":"line-31"') for l in lines(os.path.join(TMP, "want.jsonl"))):
+        fail("the article without an id is not line-31")
     if rep["duplicates"]["exact"]["groups"] != 298:  # the .gz repeats 298 good articles
         fail("exact duplicate groups: %r" % rep["duplicates"]["exact"])
     # Running again into the same folder replaces the job.
