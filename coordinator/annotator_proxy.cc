@@ -19,8 +19,7 @@ using Clock = std::chrono::system_clock;
 // has none) and its cancellation reach the worker.
 std::unique_ptr<grpc::ClientContext> ChildContext(const grpc::CallbackServerContext& ctx,
                                                   absl::Duration fallback) {
-  std::unique_ptr<grpc::ClientContext> child =
-      grpc::ClientContext::FromCallbackServerContext(ctx);
+  std::unique_ptr<grpc::ClientContext> child = grpc::ClientContext::FromCallbackServerContext(ctx);
   if (ctx.deadline() == Clock::time_point::max()) {
     child->set_deadline(Clock::now() + absl::ToChronoMilliseconds(fallback));
   }
@@ -114,7 +113,8 @@ class ForwardedAnnotate {
 // the caller's side may still start one. The caller's call is finished once
 // the worker's has ended (with its status) and no write to the caller is
 // pending. The object is deleted by whichever of the two OnDone runs last.
-class StreamProxy final : public grpc::ServerBidiReactor<v1::AnnotateRequest, v1::AnnotateResponse> {
+class StreamProxy final
+    : public grpc::ServerBidiReactor<v1::AnnotateRequest, v1::AnnotateResponse> {
  public:
   StreamProxy(Dispatcher* dispatcher, const AnnotatorProxyOptions& options,
               grpc::CallbackServerContext* ctx)
@@ -270,7 +270,7 @@ class StreamProxy final : public grpc::ServerBidiReactor<v1::AnnotateRequest, v1
   absl::Mutex mu_;
   v1::AnnotateRequest request_ ABSL_GUARDED_BY(mu_);
   v1::AnnotateResponse response_ ABSL_GUARDED_BY(mu_);
-  int refs_ ABSL_GUARDED_BY(mu_) = 2;  // our OnDone and the worker stream's
+  int refs_ ABSL_GUARDED_BY(mu_) = 2;                // our OnDone and the worker stream's
   bool have_request_ ABSL_GUARDED_BY(mu_) = false;   // read, not yet forwarded
   bool have_response_ ABSL_GUARDED_BY(mu_) = false;  // read, not yet forwarded
   bool caller_reading_ ABSL_GUARDED_BY(mu_) = false;
@@ -292,10 +292,9 @@ class StreamProxy final : public grpc::ServerBidiReactor<v1::AnnotateRequest, v1
 
 absl::Status ForwardedStatus(const absl::Status& status, absl::string_view worker_address) {
   if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
-    return absl::InternalError(absl::StrCat("worker ", worker_address,
-                                            " refused the coordinator's credentials: ",
-                                            absl::StatusCodeToString(status.code()), ": ",
-                                            status.message()));
+    return absl::InternalError(
+        absl::StrCat("worker ", worker_address, " refused the coordinator's credentials: ",
+                     absl::StatusCodeToString(status.code()), ": ", status.message()));
   }
   return status;
 }
@@ -306,8 +305,8 @@ grpc::ServerUnaryReactor* AnnotatorProxy::Annotate(grpc::CallbackServerContext* 
   return (new ForwardedAnnotate(dispatcher_, options_, ctx, request, response))->Start();
 }
 
-grpc::ServerBidiReactor<v1::AnnotateRequest, v1::AnnotateResponse>*
-AnnotatorProxy::AnnotateStream(grpc::CallbackServerContext* ctx) {
+grpc::ServerBidiReactor<v1::AnnotateRequest, v1::AnnotateResponse>* AnnotatorProxy::AnnotateStream(
+    grpc::CallbackServerContext* ctx) {
   return new StreamProxy(dispatcher_, options_, ctx);
 }
 

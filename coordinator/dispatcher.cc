@@ -307,13 +307,13 @@ void Dispatcher::StartHealthChecks() {
     hc->ctx.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(options_.health_timeout));
     hc->request = HealthRequest(ep->health_service);
-    ep->stub->UnaryCall(&hc->ctx, kHealthMethod, grpc::StubOptions(), &hc->request,
-                               &hc->response, [this, ep, hc](grpc::Status s) {
-                                 bool serving = s.ok() && IsServing(hc->response);
-                                 bool not_found = s.error_code() == grpc::StatusCode::NOT_FOUND;
-                                 delete hc;
-                                 OnHealth(ep, serving, not_found);
-                               });
+    ep->stub->UnaryCall(&hc->ctx, kHealthMethod, grpc::StubOptions(), &hc->request, &hc->response,
+                        [this, ep, hc](grpc::Status s) {
+                          bool serving = s.ok() && IsServing(hc->response);
+                          bool not_found = s.error_code() == grpc::StatusCode::NOT_FOUND;
+                          delete hc;
+                          OnHealth(ep, serving, not_found);
+                        });
   }
 }
 
@@ -352,11 +352,11 @@ void Dispatcher::CheckAllRefused() {
     refused = ep.get();
   }
   if (refused == nullptr) return;
-  FailAllPending(absl::Status(
-      refused->refused.code(),
-      absl::StrCat("every worker refused the coordinator's credentials (worker ", refused->address,
-                   ": ", refused->refused.message(),
-                   "); check --auth-token-file and the --tls-* flags")));
+  FailAllPending(
+      absl::Status(refused->refused.code(),
+                   absl::StrCat("every worker refused the coordinator's credentials (worker ",
+                                refused->address, ": ", refused->refused.message(),
+                                "); check --auth-token-file and the --tls-* flags")));
 }
 
 Dispatcher::Endpoint* Dispatcher::PickFor(const Task& task, absl::Time now) {
@@ -436,7 +436,8 @@ std::vector<Dispatcher::Call*> Dispatcher::Schedule(absl::Time now) {
 }
 
 void Dispatcher::StartCall(Call* call) {
-  call->request = EncodedBatch::Request(call->task->shard->batch, call->task->begin, call->task->end);
+  call->request =
+      EncodedBatch::Request(call->task->shard->batch, call->task->begin, call->task->end);
   call->endpoint->stub->UnaryCall(
       &call->ctx, kProcessBatchMethod, grpc::StubOptions(), &call->request, &call->response,
       [call](grpc::Status status) { call->dispatcher->OnCallDone(call, status); });
@@ -468,9 +469,9 @@ void Dispatcher::OnCallDone(Call* call, const grpc::Status& grpc_status) {
     grpc::Status parsed =
         grpc::SerializationTraits<v1::BatchResponse>::Deserialize(&call->response, response);
     if (!parsed.ok()) {
-      status = absl::InternalError(absl::StrCat("worker ", call->endpoint->address,
-                                                " returned an unreadable response: ",
-                                                parsed.error_message()));
+      status = absl::InternalError(
+          absl::StrCat("worker ", call->endpoint->address,
+                       " returned an unreadable response: ", parsed.error_message()));
     }
   }
   std::vector<std::pair<std::shared_ptr<DispatchShard>, absl::Status>> done;
@@ -536,9 +537,9 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
     return;
   }
   QALAM_LOG(WARNING) << "shard " << task->shard_index() << " (records " << task->begin << ".."
-                     << task->end << " of " << task->shard->batch->size()
-                     << ") failed on worker " << ep->address << ": "
-                     << absl::StatusCodeToString(status.code()) << ": " << status.message();
+                     << task->end << " of " << task->shard->batch->size() << ") failed on worker "
+                     << ep->address << ": " << absl::StatusCodeToString(status.code()) << ": "
+                     << status.message();
   if (status.code() == absl::StatusCode::kResourceExhausted && !isolated) {
     // Overloaded (or the request is too large: then the retry, run alone,
     // will count): back off from this worker, not from the shard.
@@ -740,9 +741,9 @@ absl::StatusOr<Dispatcher::WorkerChannel> Dispatcher::PickWorker(const std::vect
     rr_ = (rr_ + k + 1) % n;
     return WorkerChannel{ep->id, ep->address, ep->channel};
   }
-  return absl::UnavailableError(absl::StrCat(
-      "no healthy worker", exclude.empty() ? "" : " left to try", " (workers: ",
-      absl::StrJoin(options_.targets, ","), ")"));
+  return absl::UnavailableError(
+      absl::StrCat("no healthy worker", exclude.empty() ? "" : " left to try",
+                   " (workers: ", absl::StrJoin(options_.targets, ","), ")"));
 }
 
 void Dispatcher::ReportUnavailable(int id) {

@@ -65,10 +65,10 @@ class EncodedBatch {
   void StartRecord(uint64_t seq, size_t payload_bytes);
 
   const uint64_t shard_;
-  std::string header_;                // fields 1 and 2
-  std::string records_;               // field 3, repeated
-  std::vector<uint64_t> seqs_;        // per record
-  std::vector<size_t> offsets_{0};    // record i is records_[offsets_[i], offsets_[i + 1])
+  std::string header_;              // fields 1 and 2
+  std::string records_;             // field 3, repeated
+  std::vector<uint64_t> seqs_;      // per record
+  std::vector<size_t> offsets_{0};  // record i is records_[offsets_[i], offsets_[i + 1])
 };
 
 }  // namespace qalam

@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-
 #include "common/shutdown.h"
 #include "common/thread_pool.h"
 #include "workers/pipeline/annotator.h"

@@ -38,8 +38,7 @@ class WorkerService final : public v1::Worker::CallbackService {
 
  private:
   // Allocates each call's messages on an arena of their own.
-  class ArenaAllocator final
-      : public grpc::MessageAllocator<v1::BatchRequest, v1::BatchResponse> {
+  class ArenaAllocator final : public grpc::MessageAllocator<v1::BatchRequest, v1::BatchResponse> {
    public:
     grpc::MessageHolder<v1::BatchRequest, v1::BatchResponse>* AllocateMessages() override;
   };

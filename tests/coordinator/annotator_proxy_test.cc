@@ -85,8 +85,8 @@ class Proxy {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                   grpc::InsecureChannelCredentials());
+    channel_ =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
     stub_ = v1::Annotator::NewStub(channel_);
   }
   ~Proxy() {
@@ -375,9 +375,8 @@ TEST_F(CoordinatorSecurityTest, TheCoordinatorBinaryServesWithTheWorkersSecurity
   EXPECT_THAT(HealthCheck(*no_token, "qalam.v1.Annotator"), IsOkAndHolds(1));
   // With the token: forwarded to the worker (with the worker's token).
   v1::AnnotateResponse resp;
-  EXPECT_TRUE(PollUntil(
-      [&] { return Annotate(stub.get(), Request("نص عبر المنسق."), &resp).ok(); },
-      absl::Seconds(60)));
+  EXPECT_TRUE(PollUntil([&] { return Annotate(stub.get(), Request("نص عبر المنسق."), &resp).ok(); },
+                        absl::Seconds(60)));
   EXPECT_GT(resp.annotation().tokens(), 0u);
   // Without it: UNAUTHENTICATED from the coordinator itself.
   auto bare = v1::Annotator::NewStub(*no_token);
