@@ -491,6 +491,8 @@ def test_duplicates():
     before = job(base, "base")["duplicates"]
     rep = job(base + extra, "dups")
     dup = rep["duplicates"]
+    if dup["fingerprinted"] != len(base) + len(extra):
+        fail("fingerprinted %r of %d articles" % (dup["fingerprinted"], len(base) + len(extra)))
     if dup["exact"]["groups"] != before["exact"]["groups"] + 5:
         fail("exact groups %r, before the duplicates %r" % (dup["exact"], before["exact"]))
     if dup["near"]["groups"] != before["near"]["groups"] + 5:
