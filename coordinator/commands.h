@@ -26,6 +26,10 @@ int RunCommand(int argc, char** argv);
 // qalam merge PART_DIR... -o DIR: combines the part folders of sliced runs.
 int MergeCommand(int argc, char** argv);
 
+// qalam health ADDR [SERVICE]: one grpc.health.v1.Health/Check; exits 0 when
+// SERVING, 1 for any other answer, 3 when none came, 2 for a usage error.
+int HealthCommand(int argc, char** argv);
+
 // qalam train --data FILE... [--dev FILE] -o MODEL: trains a topic model
 // (workers/classify) and rebuilds the keyword tables next to it.
 int TrainCommand(int argc, char** argv);

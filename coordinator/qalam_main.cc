@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/synchronization/mutex.h"
 #include "coordinator/commands.h"
 
 namespace {
@@ -18,12 +19,17 @@ constexpr char kUsage[] =
     "  merge      combine the output folders of `qalam run --slice i/N`\n"
     "  train      train a topic model from labelled JSON Lines\n"
     "  eval       score a topic model on labelled JSON Lines\n"
+    "  health     ask a worker or coordinator whether it is SERVING (gRPC health)\n"
     "\n"
     "Run 'qalam COMMAND --help' for the flags of a command.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built with Mutex deadlock detection on, which
+  // records a lock-order graph on every lock: a cost on every call and every
+  // pool hand-off. Tests keep it; the binaries turn it off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
       std::strcmp(argv[1], "help") == 0) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
@@ -35,6 +41,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(cmd, "merge") == 0) return qalam::MergeCommand(argc, argv);
   if (std::strcmp(cmd, "train") == 0) return qalam::TrainCommand(argc, argv);
   if (std::strcmp(cmd, "eval") == 0) return qalam::EvalCommand(argc, argv);
+  if (std::strcmp(cmd, "health") == 0) return qalam::HealthCommand(argc, argv);
   std::fprintf(stderr, "qalam: unknown command '%s'\n\n%s", cmd, kUsage);
   return 2;
 }

@@ -19,7 +19,7 @@ if "$QALAM" annotate --offsets latin1 2>"$T/err" </dev/null; then fail "bad --of
 "$QALAM" annotate "$SRC/examples/sample.jsonl" > "$T/out.jsonl" 2> "$T/err.jsonl"
 [ "$(wc -l < "$T/out.jsonl")" -eq "$(wc -l < "$SRC/examples/sample.jsonl")" ] || fail "line count"
 [ ! -s "$T/err.jsonl" ] || fail "unexpected errors: $(head -3 "$T/err.jsonl")"
-python3 - "$SRC/examples/sample.jsonl" "$T/out.jsonl" <<'PY' || fail "result lines"
+"${PYTHON:-/usr/bin/python3}" - "$SRC/examples/sample.jsonl" "$T/out.jsonl" <<'PY' || fail "result lines"
 import json, sys
 src = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 out = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
@@ -56,7 +56,7 @@ grep -q '"id":"000_2e6916bc45a88ae1"' "$T/mixed.jsonl" || fail "txt file id"
 "$QALAM" annotate "$T/bad.jsonl" > "$T/bad.out" 2> "$T/bad.err" || fail "exit status with bad records"
 [ "$(wc -l < "$T/bad.out")" -eq 2 ] || fail "good records after bad ones"
 [ "$(wc -l < "$T/bad.err")" -eq 5 ] || fail "one error line per bad record: $(cat "$T/bad.err")"
-python3 - "$T/bad.err" <<'PY' || fail "error lines"
+"${PYTHON:-/usr/bin/python3}" - "$T/bad.err" <<'PY' || fail "error lines"
 import json, sys
 errs = [json.loads(l) for l in open(sys.argv[1])]
 assert [e["line"] for e in errs] == [2, 3, 4, 5, 6], errs
@@ -66,7 +66,7 @@ assert errs[2]["id"] == "notext"
 PY
 
 # Summaries and keywords from the bundled models; K, the ratio and N.
-python3 - "$T/out.jsonl" <<'PY' || fail "summaries and keywords"
+"${PYTHON:-/usr/bin/python3}" - "$T/out.jsonl" <<'PY' || fail "summaries and keywords"
 import json, sys
 out = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 for o in out:
@@ -76,7 +76,7 @@ for o in out:
 PY
 head -5 "$SRC/examples/sample.jsonl" | "$QALAM" annotate --summary-ratio 0.5 --summary-max-sentences 2 \
   --keywords 3 > "$T/ratio.jsonl" || fail "--summary-ratio"
-python3 - "$T/ratio.jsonl" <<'PY' || fail "ratio and keyword count"
+"${PYTHON:-/usr/bin/python3}" - "$T/ratio.jsonl" <<'PY' || fail "ratio and keyword count"
 import json, math, sys
 for l in open(sys.argv[1], encoding="utf-8"):
     o = json.loads(l)
