@@ -135,4 +135,14 @@ assert "world" not in {l["name"] for l in ar["labels"]}
 for o in (en, ar):
     assert 0 < o["confidence"] <= 1 and o["labels"][0]["name"] == o["label"]
 PY
+# A damaged bundled topic model: a clear message naming it, exit status 1.
+mkdir -p "$T/models"
+cp "$SRC/models/langid.bin" "$SRC/models/summarize-ar.bin" "$SRC/models/summarize-en.bin" \
+  "$SRC/models/topic-en.bin" "$T/models/"
+head -c 4096 "$SRC/models/topic-ar.bin" > "$T/models/topic-ar.bin"
+set +e
+"$QALAM" annotate --model-dir "$T/models" "$T/articles.jsonl" > /dev/null 2> "$T/err"; rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "damaged bundled model: exit $rc"
+grep -q "topic-ar.bin: truncated" "$T/err" || fail "damaged bundled model message: $(cat "$T/err")"
 echo "PASS"
