@@ -283,7 +283,7 @@ int TrainCommand(int argc, char** argv) {
         absl::StrJoin(report.labels, ", "), "), ", report.documents, " articles",
         train_stats.skipped > 0 ? absl::StrCat(", ", train_stats.skipped, " records skipped") : "",
         report.skipped_documents > 0
-            ? absl::StrCat(", ", report.skipped_documents, " of dropped labels")
+            ? absl::StrCat(", ", report.skipped_documents, " articles of dropped labels left out")
             : "",
         "\n  features: ", report.buckets_kept, " of ", report.buckets_seen,
         " buckets in >= ", options.min_df, " articles; centroid weight ", report.centroid_weight,

@@ -1,10 +1,11 @@
 #include "workers/pipeline/annotator.h"
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 #include "common/hash.h"
 #include "common/json_writer.h"
