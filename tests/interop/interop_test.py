@@ -120,10 +120,10 @@ class Worker:
             self.proc.wait()
 
 
-def annotate_request(doc_id, content, encoding=None, **features):
+def annotate_request(doc_id, content, encoding=None, title=b"", **features):
     d = pb["document"]
     req = pb["annotator"].AnnotateRequest(
-        document=d.Document(id=doc_id, content=content), request_id="req-" + doc_id)
+        document=d.Document(id=doc_id, content=content, title=title), request_id="req-" + doc_id)
     if encoding is not None:
         req.features.offset_encoding = encoding
     for k, v in features.items():
@@ -184,12 +184,14 @@ class AnnotatorInteropTest(unittest.TestCase):
         arabic = 0
         for art, exp, exp8 in zip(self.articles, expected, utf8):
             req = annotate_request(art["id"], art["text"].encode("utf-8"),
-                                   pb["document"].CODE_POINT)
+                                   pb["document"].CODE_POINT,
+                                   title=art.get("title", "").encode("utf-8"))
             resp = self.stub.Annotate(req, timeout=30)
             a = resp.annotation
             self.assertEqual(a.id, exp["id"])
             self.assertEqual(list(a.sentence_offsets), flat(exp["sentences"]), art["id"])
             self.assertEqual(a.tokens, exp["tokens"])
+            self.assert_same_annotation(a, exp)
             self.assertEqual(resp.request_id, "req-" + art["id"])
             self.assertTrue(resp.model.qalam_version)
             # Code-point offsets index a Python str exactly where the byte
@@ -205,6 +207,21 @@ class AnnotatorInteropTest(unittest.TestCase):
                 arabic += 1
         self.assertGreater(arabic, 50)  # the sample is mostly Arabic
 
+    def assert_same_annotation(self, a, exp):
+        """Language, topic, summary and keywords: the same as the result line
+        (the line rounds scores to 4 decimals)."""
+        self.assertEqual(a.language, exp["lang"], exp["id"])
+        self.assertAlmostEqual(a.language_confidence, exp["lang_confidence"], places=3)
+        self.assertEqual(a.label, exp["label"], exp["id"])
+        self.assertAlmostEqual(a.confidence, exp["confidence"], places=3)
+        self.assertEqual([l.name for l in a.labels], [l["name"] for l in exp["labels"]])
+        for got, want in zip(a.labels, exp["labels"]):
+            self.assertAlmostEqual(got.score, want["score"], places=3)
+        self.assertLessEqual(sum(l.score for l in a.labels), 1.0 + 1e-6)
+        self.assertEqual(list(a.summary), exp["summary"], exp["id"])
+        self.assertEqual(a.summary_text, exp["summary_text"], exp["id"])
+        self.assertEqual(list(a.keywords), exp["keywords"], exp["id"])
+
     def test_utf16_offsets_match_qalam_annotate(self):
         expected = qalam_annotate(self.sample, "utf16")
         for art, exp in list(zip(self.articles, expected))[:40]:
@@ -218,7 +235,8 @@ class AnnotatorInteropTest(unittest.TestCase):
         reqs = []
         for i, art in enumerate(self.articles):
             reqs.append(annotate_request(art["id"], art["text"].encode("utf-8"),
-                                         pb["document"].CODE_POINT))
+                                         pb["document"].CODE_POINT,
+                                         title=art.get("title", "").encode("utf-8")))
             if i == 10:
                 reqs.append(annotate_request("bad", b"caf\xc3", pb["document"].CODE_POINT))
         got = list(self.stub.AnnotateStream(iter(reqs), timeout=120))
@@ -232,6 +250,7 @@ class AnnotatorInteropTest(unittest.TestCase):
             self.assertEqual(resp.annotation.id, exp["id"])
             self.assertEqual(list(resp.annotation.sentence_offsets), flat(exp["sentences"]))
             self.assertEqual(resp.annotation.tokens, exp["tokens"])
+            self.assert_same_annotation(resp.annotation, exp)
 
     def test_process_batch_returns_the_exact_result_lines(self):
         with open(self.sample, "rb") as f:
