@@ -124,6 +124,16 @@ TEST(StopWords, BothLanguages) {
   EXPECT_FALSE(IsStopWord("bitcoin"));
 }
 
+TEST(StopWords, EmptySlotsMatchNoHash) {
+  // Empty slots hold i | i << 32 for the next slot i: no lookup may match
+  // them, nor the hash 0 of punctuation tokens.
+  EXPECT_FALSE(IsStopWordHash(0));
+  for (uint64_t i = 0; i < internal::StopTable::kSlots; ++i) {
+    EXPECT_FALSE(IsStopWordHash(i | i << 32)) << i;
+  }
+  EXPECT_TRUE(IsStopWordHash(Hash64(absl::string_view("the"))));
+}
+
 }  // namespace
 }  // namespace text
 }  // namespace qalam
