@@ -971,12 +971,27 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
 
   // Counts kept in registers by the fast paths, added to `out` at the end.
   uint32_t fast_words = 0, fast_arabic_letters = 0, fast_latin_letters = 0;
+  // The loop's position and pending flags, also in locals: general_step
+  // (not inlined) takes p, pending and breaks by reference, which kept them
+  // in memory for every fast-path token. Synced around general_step.
+  const uchar* fp = p;
+  uint16_t fpending = pending;
+  int fbreaks = breaks;
+  auto general = [&] {
+    p = fp;
+    pending = fpending;
+    breaks = fbreaks;
+    general_step();
+    fp = p;
+    fpending = pending;
+    fbreaks = breaks;
+  };
 
-  while (p < end) {
-    const uchar b0 = *p;
+  while (fp < end) {
+    const uchar b0 = *fp;
     if (!fast_paths_) {  // tests: the general path alone, as the reference
       arena.Commit(aw);
-      general_step();
+      general();
       load_arena();
       continue;
     }
@@ -999,17 +1014,17 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     // space or punctuation mark or the Arabic comma, semicolon or question
     // mark. Its hash comes from the registers, and so do the stemmer's first
     // four letters.
-    if ((b0 == 0xD8 || b0 == 0xD9) && end - p >= 16) {
+    if ((b0 == 0xD8 || b0 == 0xD9) && end - fp >= 16) {
       __m128i v0, v1 = _mm_setzero_si128();
-      int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), teh, &v0);
+      int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp)), teh, &v0);
       bool fits = n < 8;
-      if (n == 8 && end - p >= 32) {  // a long word: the next 16 bytes
-        n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), teh,
+      if (n == 8 && end - fp >= 32) {  // a long word: the next 16 bytes
+        n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp + 16)), teh,
                                &v1);
         fits = n < 16;
       }
-      const uchar* q = p + 2 * n;
-      // q + 1 < p + 32 <= end when fits: EndsArabicWord may read q[1].
+      const uchar* q = fp + 2 * n;
+      // q + 1 < fp + 32 <= end when fits: EndsArabicWord may read q[1].
       if (n > 0 && fits && EndsArabicWord(q)) {
         const uint32_t len = static_cast<uint32_t>(2 * n);
         char* const w = fast_room();
@@ -1039,9 +1054,9 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
               internal::MemLetters{reinterpret_cast<const unsigned char*>(w)},
               static_cast<size_t>(n), a0);
         }
-        uint16_t flags = pending | kTokArabic;
+        uint16_t flags = fpending | kTokArabic;
         flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
-        if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+        if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
         // Hash64Padded without its loop for the usual stem of up to 16
         // bytes (kRoom bytes follow the word in the arena).
         const unsigned char* const stem = reinterpret_cast<const unsigned char*>(w) + st.skip;
@@ -1050,25 +1065,25 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
                                         LoadLe64(stem + 8) & kHashTailMasks.hi[st.len], kHashK0,
                                         st.len)
                          : Hash64Padded(stem, st.len);
-        AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+        AppendToken(&toks, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
                     static_cast<uint32_t>(w - abase), len, st.len, st.skip,
                     TokenKind::kWord, flags, norm_hash, stem_hash);
         ++fast_words;
         fast_arabic_letters += static_cast<uint32_t>(n);
-        breaks = 0;
-        p = q;
+        fbreaks = 0;
+        fp = q;
         // Take the usual single space here rather than in another trip
         // round the outer loop (whose dispatch would mispredict), and so
         // the usual punctuation after a word and the space after it.
-        pending = 0;
-        if (*p == ' ') {
-          pending = kTokSpaceBefore;
-          ++p;
-        } else if (TakeAsciiPunct(&p, end, base, abase, aw, &toks, &marks) ||
-                   TakeArabicComma(&p, end, base, abase, aw, &toks)) {
-          if (p < end && *p == ' ') {
-            pending = kTokSpaceBefore;
-            ++p;
+        fpending = 0;
+        if (*fp == ' ') {
+          fpending = kTokSpaceBefore;
+          ++fp;
+        } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &toks, &marks) ||
+                   TakeArabicComma(&fp, end, base, abase, aw, &toks)) {
+          if (fp < end && *fp == ' ') {
+            fpending = kTokSpaceBefore;
+            ++fp;
           }
         }
         continue;
@@ -1081,8 +1096,8 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     // Hashes come from the register; three words in four cannot be stemmed
     // (EnglishStemCandidate), the others are stemmed without branches
     // (StemEnglishTail) from the word's last 8 bytes.
-    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - p >= 17) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - fp >= 17) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fp));
       const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
       const __m128i is_letter = _mm_cmpeq_epi8(
           _mm_subs_epu8(_mm_sub_epi8(lower, _mm_set1_epi8('a')), _mm_set1_epi8(25)),
@@ -1091,7 +1106,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
       uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letters | 0x10000u));  // bytes
       uint32_t n_letters = n;
       uint32_t letter_bits = (1u << n) - 1;
-      const uchar* q = p + n;  // q <= p + 16 < end
+      const uchar* q = fp + n;  // q <= fp + 16 < end
       // An internal apostrophe and more letters (don't, Obama's, O'Brien)
       // are part of the word, as in the general path.
       const bool apostrophe = *q == '\'' && n < 15 && ((letters >> (n + 1)) & 1);
@@ -1100,7 +1115,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         letter_bits |= ((1u << more) - 1) << (n + 1);
         n_letters += more;
         n += 1 + more;
-        q = p + n;
+        q = fp + n;
       }
       const uint8_t how = kLatinWordEnd[*q];
       if (n < 16 && how != kEndNever && (how == kEndAlways || LatinWordEndsAt(b0, q))) {
@@ -1114,7 +1129,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
             static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) & letter_bits;
         const uint32_t all_upper =
             static_cast<uint32_t>(n_letters >= 2) & static_cast<uint32_t>(lower_case == 0);
-        uint16_t flags = static_cast<uint16_t>(pending | kTokLatin |
+        uint16_t flags = static_cast<uint16_t>(fpending | kTokLatin |
                                                (static_cast<uint32_t>(b0 < 'a') * kTokUpper) |
                                                (all_upper * kTokAllUpper));
         const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
@@ -1141,26 +1156,26 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
         }
         flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
-        if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
-        AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
+        if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+        AppendToken(&toks, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
                     static_cast<uint32_t>(w - abase), n, s, 0, TokenKind::kWord, flags,
                     norm_hash, stem_hash);
         ++fast_words;
         fast_latin_letters += n_letters;
-        breaks = 0;
-        p = q;
-        pending = 0;
-        if (*p == ' ') {  // q < end: see above
-          pending = kTokSpaceBefore;
-          ++p;
-        } else if (TakeAsciiPunct(&p, end, base, abase, aw, &toks, &marks)) {
+        fbreaks = 0;
+        fp = q;
+        fpending = 0;
+        if (*fp == ' ') {  // q < end: see above
+          fpending = kTokSpaceBefore;
+          ++fp;
+        } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &toks, &marks)) {
           // A comma or period (or other one-byte token) right after the
           // word, and the single space after it, taken here: another trip
           // round the outer loop for each would cost its dispatch.
-          pending = 0;
-          if (p < end && *p == ' ') {
-            pending = kTokSpaceBefore;
-            ++p;
+          fpending = 0;
+          if (fp < end && *fp == ' ') {
+            fpending = kTokSpaceBefore;
+            ++fp;
           }
         }
         continue;
@@ -1173,70 +1188,70 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     if (b0 < 0x80) {
       const AsciiAction act = kAsciiActions.v[b0];
       if (act.what == AsciiAction::kSpace) {
-        pending |= kTokSpaceBefore;
-        ++p;
+        fpending |= kTokSpaceBefore;
+        ++fp;
         continue;
       }
       if (act.what == AsciiAction::kLineFeed) {
-        pending |= kTokSpaceBefore | kTokNewlineBefore;
-        if (++breaks >= 2) pending |= kTokParagraphBefore;
-        ++p;
+        fpending |= kTokSpaceBefore | kTokNewlineBefore;
+        if (++fbreaks >= 2) fpending |= kTokParagraphBefore;
+        ++fp;
         continue;
       }
       // A lone . ! or ? (the next byte is no ender, and no lead byte of one).
       if (act.what == AsciiAction::kToken ||
-          (act.what == AsciiAction::kEnder && p + 1 < end && p[1] < 0x80 &&
-           kAsciiActions.v[p[1]].what != AsciiAction::kEnder)) {
-        const uint16_t flags = pending | act.flags;
-        if (act.mark || (pending & kTokNewlineBefore)) {
+          (act.what == AsciiAction::kEnder && fp + 1 < end && fp[1] < 0x80 &&
+           kAsciiActions.v[fp[1]].what != AsciiAction::kEnder)) {
+        const uint16_t flags = fpending | act.flags;
+        if (act.mark || (fpending & kTokNewlineBefore)) {
           marks.push_back(static_cast<uint32_t>(toks.size()));
         }
-        const uint32_t at = static_cast<uint32_t>(p - base);
+        const uint32_t at = static_cast<uint32_t>(fp - base);
         AppendToken(&toks, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
                     flags, 0, 0);
-        pending = 0;
-        breaks = 0;
-        ++p;
+        fpending = 0;
+        fbreaks = 0;
+        ++fp;
         continue;
       }
       // A number of up to 16 ASCII digits that nothing can continue: not a
       // letter (2015م and G7 are words), and not '.' or ',' before a digit
       // of any script (1,000.5 1.٥) or '.' before a letter (a bare domain).
       if (static_cast<uchar>(b0 - '0') < 10) {
-        const uchar* q = p + 1;
-        while (q < end && static_cast<uchar>(*q - '0') < 10 && q - p < 16) ++q;
-        if (q == end || (q - p < 16 && *q < 0x80 && !IsAsciiAlnum(*q) &&
+        const uchar* q = fp + 1;
+        while (q < end && static_cast<uchar>(*q - '0') < 10 && q - fp < 16) ++q;
+        if (q == end || (q - fp < 16 && *q < 0x80 && !IsAsciiAlnum(*q) &&
                          !((*q == '.' || *q == ',') && q + 1 < end &&
                            (q[1] >= 0x80 || IsAsciiAlnum(q[1]))))) {
-          const uint32_t len = static_cast<uint32_t>(q - p);
+          const uint32_t len = static_cast<uint32_t>(q - fp);
           if (aw > aw_limit) {
             arena.Commit(aw);
             load_arena();
           }
-          std::memcpy(aw, p, 16 <= end - p ? 16 : len);
+          std::memcpy(aw, fp, 16 <= end - fp ? 16 : len);
           // A number's stem is itself, and it is never a stop word.
           const uint64_t hash = Hash64Padded(aw, len);  // kRoom bytes of room
-          if (pending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
-          AppendToken(&toks, static_cast<uint32_t>(p - base), static_cast<uint32_t>(q - base),
-                      static_cast<uint32_t>(aw - abase), len, len, 0, TokenKind::kNumber, pending,
+          if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+          AppendToken(&toks, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
+                      static_cast<uint32_t>(aw - abase), len, len, 0, TokenKind::kNumber, fpending,
                       hash, hash);
           aw += len;
           ++out->word_count_;
-          pending = 0;
-          breaks = 0;
-          p = q;
+          fpending = 0;
+          fbreaks = 0;
+          fp = q;
           continue;
         }
       }
-    } else if (!(pending & kTokNewlineBefore) &&
-               TakeArabicComma(&p, end, base, abase, aw, &toks, pending)) {
+    } else if (!(fpending & kTokNewlineBefore) &&
+               TakeArabicComma(&fp, end, base, abase, aw, &toks, fpending)) {
       // The Arabic comma and semicolon: one punctuation token each.
-      pending = 0;
-      breaks = 0;
+      fpending = 0;
+      fbreaks = 0;
       continue;
     }
     arena.Commit(aw);  // the general path writes through the arena
-    general_step();
+    general();
     load_arena();
   }
   arena.Commit(aw);

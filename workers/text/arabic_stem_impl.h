@@ -79,8 +79,7 @@ inline StemSpan StemArabicWord(const Letters& w, size_t letters, uint64_t head) 
   // the article is unpredictable (about 40% do).
   // The letters compared, in memory order (constants: clang warns about
   // '|' and '&' on comparisons with calls in them).
-  constexpr uint16_t kMWaw = M(kWaw), kMBeh = M(kBeh), kMKaf = M(kKaf), kMFeh = M(kFeh),
-                     kMLam = M(kLam), kMAlef = M(kAlef);
+  constexpr uint16_t kMWaw = M(kWaw), kMBeh = M(kBeh), kMKaf = M(kKaf), kMFeh = M(kFeh);
   constexpr uint32_t kMAlefLam = MPair(kAlef, kLam);
   // 1. Conjunction و, keeping at least 3 letters.
   const uint32_t waw = (static_cast<uint16_t>(head) == kMWaw) & (letters >= 4);
@@ -95,9 +94,11 @@ inline StemSpan StemArabicWord(const Letters& w, size_t letters, uint64_t head) 
   if (c12 == kMAlefLam) {
     three = ((c0 == kMWaw) | (c0 == kMBeh) | (c0 == kMKaf) | (c0 == kMFeh)) & (n >= 5);
   }
-  // لل ال (never with three: its letter 1 is ا, not ل).
-  const uint32_t two = (static_cast<uint16_t>(c12) == kMLam) & ((c0 == kMLam) | (c0 == kMAlef)) &
-                       (n >= 4);
+  // لل ال (never with three: its letter 1 is ا, not ل), as two compares
+  // of letters 0-1 at once.
+  constexpr uint32_t kMLamLam = MPair(kLam, kLam), kMAlefLam0 = MPair(kAlef, kLam);
+  const uint32_t c01 = static_cast<uint32_t>(rest);
+  const uint32_t two = ((c01 == kMLamLam) | (c01 == kMAlefLam0)) & (n >= 4);
   const size_t b = waw + 3 * three + 2 * two;  // first letter of the stem
   size_t e = letters;                           // one past its last letter
   // 3. Suffixes in Light10's order, each at most once, keeping 2 letters.

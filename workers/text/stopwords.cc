@@ -101,6 +101,16 @@ StopTable::StopTable() {
       }
     }
   }
+  // Empty slots get a value that no lookup can match: one whose two slots
+  // are both the next slot, never this one. A hash equal to it would have
+  // been looked up there, not here. So IsStopWordHash needs no test for an
+  // empty slot (nor for a hash of 0, which slot 0 never holds).
+  for (uint32_t i = 0; i < kSlots; ++i) {
+    if (slots[i] == 0) {
+      const uint64_t next = (i + 1) & (kSlots - 1);
+      slots[i] = next | next << 32;
+    }
+  }
 }
 
 const StopTable kStopTable;

@@ -25,7 +25,7 @@ namespace internal {
 // mispredicted often.)
 struct StopTable {
   static constexpr int kSlots = 4096;  // power of two, > 4x the words (~650)
-  uint64_t slots[kSlots];              // 0 = empty
+  uint64_t slots[kSlots];              // empty: a value no lookup matches
   StopTable();
   static uint32_t Slot1(uint64_t h) { return static_cast<uint32_t>(h) & (kSlots - 1); }
   static uint32_t Slot2(uint64_t h) { return static_cast<uint32_t>(h >> 32) & (kSlots - 1); }
@@ -38,7 +38,7 @@ inline bool IsStopWordHash(uint64_t h) {
   const internal::StopTable& t = internal::kStopTable;
   const uint64_t a = t.slots[internal::StopTable::Slot1(h)];
   const uint64_t b = t.slots[internal::StopTable::Slot2(h)];
-  return ((a == h) | (b == h)) & (h != 0);
+  return (a == h) | (b == h);
 }
 
 // Convenience for tests and tools. REQUIRES: `norm` is normalised.

@@ -50,6 +50,64 @@ TEST(ArabicStemmer, LeavesNonArabicWordsAlone) {
   EXPECT_EQ(Ar("الـcnn"), "الـcnn");
 }
 
+// Light10 as stemmer.h states it, on strings: the reference for the
+// stemmer's computed prefix and suffix steps.
+std::string ArReference(const std::string& w) {
+  const size_t n = w.size() / 2;
+  if (n < 3) return w;
+  size_t b = 0, e = n;
+  auto letters_at = [&](size_t i, const char* s) {
+    return w.compare(2 * i, std::strlen(s), s) == 0;
+  };
+  if (letters_at(0, "و") && n >= 4) b = 1;
+  for (const char* prefix : {"وال", "بال", "كال", "فال", "لل", "ال"}) {
+    const size_t k = std::strlen(prefix) / 2;
+    if (e - b >= k + 2 && letters_at(b, prefix)) {
+      b += k;
+      break;
+    }
+  }
+  for (const char* suffix : {"ها", "ان", "ات", "ون", "ين", "يه", "ية"}) {
+    if (e - b >= 4 && letters_at(e - 2, suffix)) e -= 2;
+  }
+  for (const char* suffix : {"ه", "ة", "ي"}) {
+    if (e - b >= 3 && letters_at(e - 1, suffix)) e -= 1;
+  }
+  return w.substr(2 * b, 2 * (e - b));
+}
+
+TEST(ArabicStemmer, MatchesTheReference) {
+  // Every word of up to 5 letters over the letters of the affixes and two
+  // others, then random longer words, many ending in suffix chains.
+  const std::vector<std::string> alphabet = {"ا", "ل", "و", "ب", "ك", "ف", "ه",
+                                             "ت", "ن", "ي", "ة", "ر", "س"};
+  size_t checked = 0;
+  std::vector<std::string> words = {""};
+  for (int len = 1; len <= 5; ++len) {
+    std::vector<std::string> longer;
+    for (const std::string& w : words) {
+      for (const std::string& l : alphabet) longer.push_back(w + l);
+    }
+    words.swap(longer);
+    for (const std::string& w : words) {
+      ASSERT_EQ(Ar(w), ArReference(w)) << w;
+      ++checked;
+    }
+  }
+  std::mt19937 rng(7);
+  const char* const tails[] = {"", "ها", "اتها", "ينها", "ونها", "يةه", "يةي", "ياتها", "انين",
+                               "يهي", "ةي", "يةية", "اتين", "ونيه", "هي"};
+  for (int i = 0; i < 200000; ++i) {
+    std::string w;
+    const int len = static_cast<int>(rng() % 9);
+    for (int k = 0; k < len; ++k) w += alphabet[rng() % alphabet.size()];
+    w += tails[rng() % (sizeof(tails) / sizeof(tails[0]))];
+    ASSERT_EQ(Ar(w), ArReference(w)) << w;
+    ++checked;
+  }
+  EXPECT_GT(checked, 400000u);
+}
+
 TEST(EnglishStemmer, PluralsAndVerbForms) {
   EXPECT_EQ(En("cats"), "cat");
   EXPECT_EQ(En("classes"), "class");
@@ -122,6 +180,16 @@ TEST(StopWords, BothLanguages) {
   EXPECT_TRUE(IsStopWord("said"));
   EXPECT_FALSE(IsStopWord("قطر"));
   EXPECT_FALSE(IsStopWord("bitcoin"));
+}
+
+TEST(StopWords, EmptySlotsMatchNoHash) {
+  // Empty slots hold i | i << 32 for the next slot i: no lookup may match
+  // them, nor the hash 0 of punctuation tokens.
+  EXPECT_FALSE(IsStopWordHash(0));
+  for (uint64_t i = 0; i < internal::StopTable::kSlots; ++i) {
+    EXPECT_FALSE(IsStopWordHash(i | i << 32)) << i;
+  }
+  EXPECT_TRUE(IsStopWordHash(Hash64(absl::string_view("the"))));
 }
 
 }  // namespace
