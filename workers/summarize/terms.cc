@@ -51,24 +51,32 @@ bool HasAsciiDigit(absl::string_view w) {
   return false;
 }
 
+// The letter at index i of w as a 16-bit value (first byte high), for
+// comparing with the letter constants below. REQUIRES: w.size() >= 2i + 2.
+inline uint32_t Letter(absl::string_view w, size_t i) {
+  return (uint32_t{static_cast<unsigned char>(w[2 * i])} << 8) |
+         static_cast<unsigned char>(w[2 * i + 1]);
+}
+constexpr uint32_t Code(const char* letter) {
+  return (uint32_t{static_cast<unsigned char>(letter[0])} << 8) |
+         static_cast<unsigned char>(letter[1]);
+}
+constexpr uint32_t kAlefCode = Code(kAlef), kBehCode = Code(kBeh), kFehCode = Code(kFeh),
+                   kKafCode = Code(kKaf), kLamCode = Code(kLam), kWawCode = Code(kWaw);
+
 // The recipe's single clitic prefix, longest first: the letters to strip, or
 // 0. A two- or three-letter prefix must leave two letters, a one-letter
-// prefix three.
+// prefix three. (Written with & and | rather than && and || on purpose:
+// which clitic a word starts with is data, and branches on it mispredicted.)
 size_t CliticPrefixLetters(absl::string_view w) {
   const size_t n = w.size() / 2;
-  if (n >= 5 && LetterIs(w, 1, kAlef) && LetterIs(w, 2, kLam) &&
-      (LetterIs(w, 0, kWaw) || LetterIs(w, 0, kBeh) || LetterIs(w, 0, kKaf) ||
-       LetterIs(w, 0, kFeh))) {
-    return 3;  // وال بال كال فال
-  }
-  if (n >= 4 && LetterIs(w, 1, kLam) && (LetterIs(w, 0, kLam) || LetterIs(w, 0, kAlef))) {
-    return 2;  // لل ال
-  }
-  if (n >= 4 && (LetterIs(w, 0, kWaw) || LetterIs(w, 0, kFeh) || LetterIs(w, 0, kBeh) ||
-                 LetterIs(w, 0, kLam) || LetterIs(w, 0, kKaf))) {
-    return 1;
-  }
-  return 0;
+  if (n < 4) return 0;
+  const uint32_t l0 = Letter(w, 0), l1 = Letter(w, 1), l2 = Letter(w, 2);
+  const bool wfbk = (l0 == kWawCode) | (l0 == kFehCode) | (l0 == kBehCode) | (l0 == kKafCode);
+  const bool three = (n >= 5) & (l1 == kAlefCode) & (l2 == kLamCode) & wfbk;  // وال بال كال فال
+  const bool two = (l1 == kLamCode) & ((l0 == kLamCode) | (l0 == kAlefCode));   // لل ال
+  const bool one = wfbk | (l0 == kLamCode);                                      // و ف ب ل ك
+  return three ? 3 : two ? 2 : one ? 1 : 0;
 }
 
 // Arabic clitic stripping for keyword keys (see KeywordTokens). The result
