@@ -119,11 +119,10 @@ void KeywordExtractor::AppendForm(const text::AnalyzedText& title, const text::A
   s->forms.clear();
   s->arena.clear();
   const std::vector<KeywordToken>& toks = s->tokens;
-  const size_t T = toks.size();
-  for (size_t i = 0; i + c.n <= T; ++i) {
-    bool joined = true;
-    for (int j = 1; j < c.n; ++j) joined &= (toks[i + j].flags & internal::kKwJoin) != 0;
-    if (!joined || internal::NgramKey(&toks[i], c.n) != c.key) continue;
+  // Its occurrences, in text order: the windows of c.n joined words whose
+  // key is c.key.
+  for (uint32_t w = c.occ_head; w != KeywordScratch::kNone; w = s->occ[w].next) {
+    const size_t i = s->occ[w].pos;
     const text::AnalyzedText& doc = i < title_tokens ? title : body;
     const uint32_t off = static_cast<uint32_t>(s->arena.size());
     for (int j = 0; j < c.n; ++j) {
@@ -197,6 +196,7 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
   // Candidates: every 1-4-word window inside a run.
   s->index.Clear();
   s->cands.clear();
+  s->occ.clear();
   for (size_t i = 0; i < T; ++i) {
     for (int len = 1; len <= internal::kMaxNgram && i + len <= T; ++len) {
       if (len > 1 && !(toks[i + len - 1].flags & internal::kKwJoin)) break;
@@ -204,10 +204,20 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
       bool inserted;
       const uint32_t ci = s->index.Insert(key, &inserted);
       if (inserted) {
-        s->cands.push_back(Candidate{key, static_cast<uint32_t>(i), 0, UINT32_MAX, 0,
+        const uint32_t w = static_cast<uint32_t>(s->occ.size());
+        s->occ.push_back({static_cast<uint32_t>(i), KeywordScratch::kNone});
+        s->cands.push_back(Candidate{key, static_cast<uint32_t>(i), 0, UINT32_MAX, 0, w, w,
                                      static_cast<uint8_t>(len), false, true, 0.0});
       }
       Candidate& c = s->cands[ci];
+      // Only windows of the candidate's own length are its occurrences (a
+      // key shared by windows of two lengths would be a hash collision).
+      if (!inserted && len == c.n) {
+        const uint32_t w = static_cast<uint32_t>(s->occ.size());
+        s->occ.push_back({static_cast<uint32_t>(i), KeywordScratch::kNone});
+        s->occ[c.occ_tail].next = w;
+        c.occ_tail = w;
+      }
       if (i < title_tokens) {
         c.title = true;
       } else {

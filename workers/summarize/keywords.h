@@ -36,12 +36,14 @@ namespace summarize {
 
 // Per-thread work memory, reused across articles. Not thread-safe.
 struct KeywordScratch {
+  static constexpr uint32_t kNone = UINT32_MAX;
   struct Candidate {
     uint64_t key;
-    uint32_t pos;    // an occurrence: index of its first word in `tokens`
+    uint32_t pos;    // its first occurrence: index of its first word in `tokens`
     uint32_t tf;     // occurrences in the body
     uint32_t first;  // first body sentence it occurs in (UINT32_MAX: none)
     uint32_t sup;    // highest tf of a one-word-longer candidate around it
+    uint32_t occ_head, occ_tail;  // its occurrences: a list in `occ`, in text order
     uint8_t n;       // words
     bool title;
     bool all_ly;
@@ -52,6 +54,11 @@ struct KeywordScratch {
     uint32_t tf;
     bool title;
   };
+  // An occurrence of a candidate (a window of its n words at `pos`) and the
+  // next one of the same candidate (kNone: the last).
+  struct Occurrence {
+    uint32_t pos, next;
+  };
   struct Form {
     uint32_t off, len, count, order;
     bool upper;
@@ -59,6 +66,7 @@ struct KeywordScratch {
   std::vector<internal::KeywordToken> tokens;
   internal::ScratchIndex index;
   std::vector<Candidate> cands;
+  std::vector<Occurrence> occ;
   std::vector<uint32_t> ranked;
   std::vector<Chosen> chosen;
   std::vector<Form> forms;
@@ -78,7 +86,8 @@ class KeywordExtractor {
                KeywordScratch* scratch, std::vector<std::string>* out) const;
 
  private:
-  // Appends the display form of candidate `c` to scratch->arena.
+  // Sets `*out` to the display form of candidate `c` (the most frequent
+  // surface form of its occurrences).
   void AppendForm(const text::AnalyzedText& title, const text::AnalyzedText& body,
                   size_t title_tokens, const KeywordScratch::Candidate& c, KeywordScratch* s,
                   std::string* out) const;
