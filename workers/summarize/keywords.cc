@@ -187,9 +187,9 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
   const bool english = model_->language() == Language::kEnglish;
 
   s->tokens.clear();
-  internal::KeywordTokens(title, &lexicon, &s->tokens);
+  internal::KeywordTokens(title, &lexicon, &s->tokens, &s->word_keys);
   const size_t title_tokens = s->tokens.size();
-  internal::KeywordTokens(body, &lexicon, &s->tokens);
+  internal::KeywordTokens(body, &lexicon, &s->tokens, &s->word_keys);
   const std::vector<KeywordToken>& toks = s->tokens;
   const size_t T = toks.size();
 

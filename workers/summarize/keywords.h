@@ -71,6 +71,7 @@ struct KeywordScratch {
   std::vector<Chosen> chosen;
   std::vector<Form> forms;
   std::string arena;
+  internal::WordKeyCache word_keys;
 };
 
 class KeywordExtractor {

@@ -152,7 +152,7 @@ uint64_t ArabicKey(absl::string_view norm, uint64_t norm_hash, const DfTable* le
 
 // Keys a non-hashtag word token; returns false when it is not a candidate.
 bool WordKey(const text::AnalyzedText& doc, const Token& t, const DfTable* lexicon,
-             KeywordToken* kt) {
+             KeywordToken* kt, WordKeyCache* cache) {
   const absl::string_view norm = doc.norm(t);
   kt->drop = 0;
   kt->flags = 0;
@@ -177,13 +177,50 @@ bool WordKey(const text::AnalyzedText& doc, const Token& t, const DfTable* lexic
     kt->key = t.stem_hash;
     return true;
   }
-  if (IsStopWord(doc, t) || HasAsciiDigit(norm)) return false;
-  if ((t.flags & text::kTokArabic) && AllArabicPairs(norm)) {
+  // Past here, for a token flagged Arabic and not a stop word, the outcome
+  // depends only on norm, t.norm_hash and the lexicon (t.stem_hash aside,
+  // which is read, not kept): memoised.
+  WordKeyCache::Entry* e = nullptr;
+  if (cache != nullptr && (t.flags & (text::kTokArabic | text::kTokStop)) == text::kTokArabic &&
+      norm.size() <= WordKeyCache::kMaxForm) {
+    e = cache->Slot(lexicon, t.norm_hash);
+    if (e->state != 0 && e->hash == t.norm_hash && e->len == norm.size() &&
+        std::memcmp(e->form, norm.data(), norm.size()) == 0) {
+      switch (e->state) {
+        case WordKeyCache::kReject:
+          return false;
+        case WordKeyCache::kStemHash:
+          kt->key = t.stem_hash;
+          return true;
+        default:
+          kt->key = e->key;
+          kt->drop = e->drop;
+          kt->flags |= e->flags;
+          return true;
+      }
+    }
+  }
+  uint8_t state;
+  const uint8_t flags_before = kt->flags;
+  if (IsStopWord(doc, t) || HasAsciiDigit(norm)) {
+    state = WordKeyCache::kReject;
+  } else if ((t.flags & text::kTokArabic) && AllArabicPairs(norm)) {
     kt->key = ArabicKey(norm, t.norm_hash, lexicon, &kt->drop, &kt->flags);
+    state = WordKeyCache::kArabicKey;
   } else {
     kt->key = t.stem_hash;
+    state = WordKeyCache::kStemHash;
   }
-  return true;
+  if (e != nullptr) {
+    e->hash = t.norm_hash;
+    e->key = state == WordKeyCache::kArabicKey ? kt->key : 0;
+    e->state = state;
+    e->len = static_cast<uint8_t>(norm.size());
+    e->drop = state == WordKeyCache::kArabicKey ? kt->drop : 0;
+    e->flags = static_cast<uint8_t>(kt->flags & ~flags_before);
+    std::memcpy(e->form, norm.data(), norm.size());
+  }
+  return state != WordKeyCache::kReject;
 }
 
 // Appends the parts of hashtag `t` (split at '_').
@@ -244,7 +281,7 @@ bool IsStopWord(const text::AnalyzedText& doc, const Token& t) {
 }
 
 void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
-                   std::vector<KeywordToken>* out) {
+                   std::vector<KeywordToken>* out, WordKeyCache* cache) {
   const std::vector<Token>& toks = doc.tokens();
   const std::vector<text::Sentence>& sents = doc.sentences();
   for (uint32_t si = 0; si < sents.size(); ++si) {
@@ -255,7 +292,7 @@ void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
       const Token& t = toks[i];
       if (t.kind == TokenKind::kWord) {
         KeywordToken kt{};
-        if (!WordKey(doc, t, lexicon, &kt)) continue;
+        if (!WordKey(doc, t, lexicon, &kt, cache)) continue;
         kt.begin = t.begin;
         kt.end = t.end;
         kt.sentence = si;
