@@ -110,6 +110,22 @@ void AppendWord(absl::string_view surface, const KeywordToken& t, bool first, bo
 
 inline bool IsUpperAscii(char c) { return c >= 'A' && c <= 'Z'; }
 
+// std::log(tf), from a table for small tf. The table is filled at run time
+// by the same libm call (the volatile keeps the compiler from folding it
+// with its own, differently rounded, arithmetic), so the values are equal.
+double Log(uint32_t tf) {
+  static constexpr uint32_t kTable = 256;
+  static const double* const table = [] {
+    auto* t = new double[kTable];
+    for (uint32_t k = 0; k < kTable; ++k) {
+      volatile double x = static_cast<double>(k);
+      t[k] = std::log(x);
+    }
+    return t;
+  }();
+  return tf < kTable ? table[tf] : std::log(static_cast<double>(tf));
+}
+
 }  // namespace
 
 void KeywordExtractor::AppendForm(const text::AnalyzedText& title, const text::AnalyzedText& body,
@@ -267,18 +283,26 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
     pdf.Prefetch(c.key);
     s->ranked.push_back(ci);
   }
+  s->scored.clear();
   for (uint32_t ci : s->ranked) {
     Candidate& c = s->cands[ci];
     const double idf = pdf.Idf(c.key);
     const double pos = c.first != UINT32_MAX ? 1.0 + 0.5 / (1.0 + c.first) : 1.0;
-    const double tfw = c.tf > 0 ? 1.0 + std::log(static_cast<double>(c.tf)) : 0.5;
+    const double tfw = c.tf > 0 ? 1.0 + Log(c.tf) : 0.5;
     const double tb = c.tf >= 2 ? 2.0 : (c.tf == 1 ? 1.0 : 0.5);
     c.score = (tfw + (c.title ? tb : 0.0)) * idf * pos * (1.0 + 0.25 * (c.n - 1));
+    s->scored.push_back({c.score, ci});
   }
-  std::sort(s->ranked.begin(), s->ranked.end(), [s](uint32_t a, uint32_t b) {
-    const double sa = s->cands[a].score, sb = s->cands[b].score;
-    return sa != sb ? sa > sb : a < b;
-  });
+  // Best first (score, then candidate index: a total order, so the sequence
+  // is the one a full sort gives). The selection seldom reads far: only the
+  // head is sorted up front, the rest if it gets there.
+  const auto better = [](const KeywordScratch::Scored& a, const KeywordScratch::Scored& b) {
+    return a.score != b.score ? a.score > b.score : a.cand < b.cand;
+  };
+  const size_t head = std::min(s->scored.size(), 4 * static_cast<size_t>(n) + 32);
+  std::nth_element(s->scored.begin(), s->scored.begin() + head, s->scored.end(), better);
+  std::sort(s->scored.begin(), s->scored.begin() + head, better);
+  size_t sorted = head;
 
   // Selection.
   s->chosen.clear();
@@ -286,7 +310,12 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
     const Candidate& c = s->cands[ci];
     return KeySet{&toks[c.pos], c.n};
   };
-  for (uint32_t ci : s->ranked) {
+  for (size_t r = 0; r < s->scored.size(); ++r) {
+    if (r == sorted) {
+      std::sort(s->scored.begin() + sorted, s->scored.end(), better);
+      sorted = s->scored.size();
+    }
+    const uint32_t ci = s->scored[r].cand;
     const Candidate& c = s->cands[ci];
     const KeySet ks = keys_of(ci);
     bool covered = false;

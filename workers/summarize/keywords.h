@@ -59,6 +59,10 @@ struct KeywordScratch {
   struct Occurrence {
     uint32_t pos, next;
   };
+  struct Scored {
+    double score;
+    uint32_t cand;
+  };
   struct Form {
     uint32_t off, len, count, order;
     bool upper;
@@ -68,6 +72,7 @@ struct KeywordScratch {
   std::vector<Candidate> cands;
   std::vector<Occurrence> occ;
   std::vector<uint32_t> ranked;
+  std::vector<Scored> scored;
   std::vector<Chosen> chosen;
   std::vector<Form> forms;
   std::string arena;
