@@ -110,22 +110,6 @@ void AppendWord(absl::string_view surface, const KeywordToken& t, bool first, bo
 
 inline bool IsUpperAscii(char c) { return c >= 'A' && c <= 'Z'; }
 
-// std::log(tf), from a table for small tf. The table is filled at run time
-// by the same libm call (the volatile keeps the compiler from folding it
-// with its own, differently rounded, arithmetic), so the values are equal.
-double Log(uint32_t tf) {
-  static constexpr uint32_t kTable = 256;
-  static const double* const table = [] {
-    auto* t = new double[kTable];
-    for (uint32_t k = 0; k < kTable; ++k) {
-      volatile double x = static_cast<double>(k);
-      t[k] = std::log(x);
-    }
-    return t;
-  }();
-  return tf < kTable ? table[tf] : std::log(static_cast<double>(tf));
-}
-
 }  // namespace
 
 void KeywordExtractor::AppendForm(const text::AnalyzedText& title, const text::AnalyzedText& body,
@@ -288,7 +272,7 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
     Candidate& c = s->cands[ci];
     const double idf = pdf.Idf(c.key);
     const double pos = c.first != UINT32_MAX ? 1.0 + 0.5 / (1.0 + c.first) : 1.0;
-    const double tfw = c.tf > 0 ? 1.0 + Log(c.tf) : 0.5;
+    const double tfw = c.tf > 0 ? 1.0 + internal::LogCount(c.tf) : 0.5;
     const double tb = c.tf >= 2 ? 2.0 : (c.tf == 1 ? 1.0 : 0.5);
     c.score = (tfw + (c.title ? tb : 0.0)) * idf * pos * (1.0 + 0.25 * (c.n - 1));
     s->scored.push_back({c.score, ci});

@@ -1,6 +1,8 @@
 #include "workers/summarize/df_table.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -125,6 +127,15 @@ TEST(KeywordTokens, WordKeyCacheChangesNothing) {
       internal::KeywordTokens(d.get(), lex, &cached, &cache);
       EXPECT_TRUE(SameTokens(plain, cached)) << "lexicon " << (lex != nullptr) << " pass " << pass;
     }
+  }
+}
+
+TEST(LogCount, EqualsLibmLog) {
+  for (uint64_t k = 0; k < 3 * internal::kLogTableSize; ++k) {
+    volatile double x = static_cast<double>(k);
+    const double want = std::log(x);
+    const double got = internal::LogCount(k);
+    EXPECT_EQ(std::memcmp(&want, &got, sizeof(double)), 0) << k;
   }
 }
 
