@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# The pipeline's cost: `qalam run` with local workers against `qalam annotate`
-# in one process, side by side, on the same >= 1 GB corpus.
+# The pipeline's cost: `qalam run` with local qalam-workers against `qalam
+# annotate` in one process, side by side, on the same >= 1 GB corpus.
 #
 #   bench/pipeline_bench.sh [BUILD_DIR]            (default build/)
 #
 # Environment:
-#   QALAM_BENCH_DATA   source corpus (default /work/shared/data/ar-multi/train.jsonl)
-#   QALAM_BENCH_DIR    scratch folder (default /tmp/qalam-pipeline-bench); needs ~1.5 GB
-#   QALAM_BENCH_MB     corpus size in MB (default 1024)
+#   QALAM_BENCH_DATA     source corpus (default /work/shared/data/ar-multi/train.jsonl)
+#   QALAM_BENCH_DIR      scratch folder (default /tmp/qalam-pipeline-bench); needs ~2 GB
+#   QALAM_BENCH_MB       corpus size in MB (default 1024)
 #   QALAM_BENCH_WORKERS  local workers for `qalam run` (default 2)
-#   QALAM_WORKER_BINARY  worker executable (default: qalam-worker when built,
-#                        else the test worker tests/testing/qalam-test-worker)
+#   QALAM_BENCH_ROUNDS   rounds of (annotate, run, control), one after the other (default 1)
+#   QALAM_BENCH_CONTROL  1 (default): also run WORKERS `qalam annotate` processes at once,
+#                        each on its share of the corpus (see below); 0 skips it
+#   QALAM_WORKER_BINARY  worker executable (default: BUILD_DIR/workers/qalam-worker)
 #
-# Prints one line per command (wall seconds, articles/s, CPU seconds) and the
-# figures the pipeline is held to: run's articles/s per worker core against
-# annotate's per core (>= 85%), and the coordinator's peak RSS (< 200 MB),
-# read from /proc/PID/status (VmHWM) of the `qalam run` process itself.
+# Per round it prints, for each command, wall seconds, articles/s, CPU
+# seconds and CPU microseconds per article, split for `qalam run` into the
+# coordinator (getrusage of the `qalam run` process itself) and the local
+# workers (getrusage of its reaped children, which `qalam run` prints), and
+# the figures the pipeline is held to:
+#   * per-core ratio: run's articles/s per worker core / annotate's articles/s
+#     (>= 85%), by wall clock (what the target says; on a shared machine it
+#     measures the scheduler as much as qalam) and by CPU time (annotate's CPU
+#     per article / the pipeline's, coordinator included);
+#   * the coordinator's peak RSS (< 200 MB): VmHWM of the `qalam run` process.
+# The control runs WORKERS annotate processes at once: its CPU per article
+# against annotate alone shows what running WORKERS CPU-bound processes at
+# once costs on this machine (shared caches, the host), i.e. the part of the
+# pipeline's figure that is not gRPC, merging or the coordinator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${1:-build}"
@@ -24,12 +36,12 @@ SRC="${QALAM_BENCH_DATA:-/work/shared/data/ar-multi/train.jsonl}"
 DIR="${QALAM_BENCH_DIR:-/tmp/qalam-pipeline-bench}"
 MB="${QALAM_BENCH_MB:-1024}"
 WORKERS="${QALAM_BENCH_WORKERS:-2}"
-if [ -z "${QALAM_WORKER_BINARY:-}" ]; then
-  if [ -x "$BUILD/workers/qalam-worker" ]; then
-    QALAM_WORKER_BINARY="$BUILD/workers/qalam-worker"
-  else
-    QALAM_WORKER_BINARY="$BUILD/tests/testing/qalam-test-worker"
-  fi
+ROUNDS="${QALAM_BENCH_ROUNDS:-1}"
+CONTROL="${QALAM_BENCH_CONTROL:-1}"
+WORKER_BIN="${QALAM_WORKER_BINARY:-$BUILD/workers/qalam-worker}"
+if [ ! -x "$WORKER_BIN" ]; then
+  echo "pipeline_bench: no worker binary at $WORKER_BIN (build qalam-worker)" >&2
+  exit 1
 fi
 mkdir -p "$DIR"
 CORPUS="$DIR/corpus.jsonl"
@@ -40,60 +52,92 @@ if [ ! -f "$CORPUS" ] || [ "$(stat -c %s "$CORPUS")" -lt "$want" ]; then
 fi
 bytes=$(stat -c %s "$CORPUS")
 articles=$(wc -l < "$CORPUS")
+if [ "$CONTROL" = 1 ]; then
+  # The control's shares: WORKERS files of consecutive lines.
+  per=$(( (articles + WORKERS - 1) / WORKERS ))
+  if [ ! -f "$DIR/part.0" ] || [ "$(cat "$DIR"/part.* | wc -l)" -ne "$articles" ]; then
+    rm -f "$DIR"/part.*
+    split -l "$per" -d -a 1 "$CORPUS" "$DIR/part."
+  fi
+fi
 echo "corpus: $CORPUS, $bytes bytes, $articles articles ($SRC repeated)"
-echo "worker: $QALAM_WORKER_BINARY, $WORKERS local workers; $(nproc) cores"
-cat "$CORPUS" > /dev/null  # warm the page cache for both commands alike
+echo "worker: $WORKER_BIN, $WORKERS local workers; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+cat "$CORPUS" > /dev/null  # warm the page cache for every command alike
 
-# Runs a command under /usr/bin/time; polls VmHWM of the process itself.
+# measure NAME CMD...: runs CMD under /usr/bin/time, polling VmHWM of CMD's
+# process; prints "NAME wall user sys hwm_kib".
 measure() {
   local name="$1"
   shift
-  local tfile="$DIR/$name.time" hwm=0 cpu=0
-  /usr/bin/time -f "%e %U %S %M" -o "$tfile" "$@" &
-  local tpid=$!
-  sleep 0.05
-  local pid
-  pid=$(pgrep -P "$tpid" | head -1 || true)
+  local tfile="$DIR/$name.time" hwm=0
+  /usr/bin/time -f "%e %U %S" -o "$tfile" "$@" &
+  local tpid=$! pid=""
   while kill -0 "$tpid" 2>/dev/null; do
+    [ -z "$pid" ] && pid=$(pgrep -P "$tpid" | head -1 || true)
     if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
       local h
-      h=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+      h=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
       [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
-      local c
-      c=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-      [ -n "$c" ] && [ "$c" -gt "$cpu" ] && cpu=$c
     fi
     sleep 0.1
   done
   wait "$tpid"
-  read -r wall user sys maxrss < "$tfile"
-  echo "$name $wall $user $sys $hwm $cpu"
+  echo "$name $(cat "$tfile") $hwm"
 }
 
-rm -rf "$DIR/out"
-A=$(measure annotate "$QALAM" annotate "$CORPUS" -o "$DIR/annotate.jsonl" --errors "$DIR/annotate.err")
-R=$(measure run "$QALAM" run "$CORPUS" -o "$DIR/out" --workers "$WORKERS" \
-      --worker-binary "$QALAM_WORKER_BINARY" 2> "$DIR/run.stderr")
-grep "^qalam run: CPU" "$DIR/run.stderr" || true
-cmp -s "$DIR/annotate.jsonl" "$DIR/out/results.jsonl" && same=yes || same=NO
-python3 - "$articles" "$WORKERS" "$same" "$A" "$R" <<'PY'
-import sys
-n, workers, same = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+for round in $(seq 1 "$ROUNDS"); do
+  echo "--- round $round (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  rm -rf "$DIR/out"
+  A=$(measure annotate "$QALAM" annotate "$CORPUS" -o "$DIR/annotate.jsonl" --errors "$DIR/annotate.err")
+  R=$(measure run "$QALAM" run "$CORPUS" -o "$DIR/out" --workers "$WORKERS" \
+        --worker-binary "$WORKER_BIN" --progress-seconds 60 2> "$DIR/run.stderr")
+  split_line=$(grep "^qalam run: CPU" "$DIR/run.stderr" || true)
+  C="control 0 0 0 0"
+  if [ "$CONTROL" = 1 ]; then
+    start=$(date +%s.%N)
+    pids=()
+    for p in "$DIR"/part.*; do
+      /usr/bin/time -f "%e %U %S" -o "$p.time" "$QALAM" annotate "$p" -o "$p.out" --errors /dev/null &
+      pids+=($!)
+    done
+    wait "${pids[@]}"
+    end=$(date +%s.%N)
+    C="control $(echo "$end - $start" | bc) $(cat "$DIR"/part.*.time | awk '{u+=$2; s+=$3} END {print u, s}') 0"
+  fi
+  cmp -s "$DIR/annotate.jsonl" "$DIR/out/results.jsonl" && same=yes || same=NO
+  python3 - "$articles" "$WORKERS" "$same" "$split_line" "$A" "$R" "$C" <<'PY'
+import re, sys
+n, workers, same, split = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 rows = {}
-for line in sys.argv[4:]:
-    name, wall, user, sys_, hwm, ticks = line.split()
-    rows[name] = (float(wall), float(user), float(sys_), int(hwm), int(ticks) / 100.0)
-aw, au, asys, ahwm, _ = rows["annotate"]
-rw, ru, rsys, rhwm, rcoord = rows["run"]
+for line in sys.argv[5:]:
+    name, wall, user, sys_, hwm = line.split()
+    rows[name] = (float(wall), float(user) + float(sys_), int(hwm))
+aw, acpu, _ = rows["annotate"]
+rw, rcpu, rhwm = rows["run"]
+m = re.search(r"coordinator ([\d.]+) s .*local workers ([\d.]+) s", split)
+coord, work = (float(m.group(1)), float(m.group(2))) if m else (float("nan"), float("nan"))
+us = lambda s: 1e6 * s / n
 a_rate, r_rate = n / aw, n / rw
-print("%-9s %8s %12s %14s %10s" % ("command", "wall s", "articles/s", "per core", "CPU s"))
-print("%-9s %8.2f %12.0f %14.0f %10.2f" % ("annotate", aw, a_rate, a_rate, au + asys))
-print("%-9s %8.2f %12.0f %14.0f %10.2f  (%d workers; CPU s includes them)" %
-      ("run", rw, r_rate, r_rate / workers, ru + rsys, workers))
-print("per-core ratio run/annotate: %.1f%% (target >= 85%%)" % (100 * r_rate / workers / a_rate))
-print("CPU per article: annotate %.1f us, run %.1f us (coordinator %.1f us, workers %.1f us): "
-      "CPU overhead %.1f%%" % (1e6 * (au + asys) / n, 1e6 * (ru + rsys) / n, 1e6 * rcoord / n,
-                               1e6 * (ru + rsys - rcoord) / n, 100 * ((ru + rsys) / (au + asys) - 1)))
+print("%-22s %8s %11s %10s %8s %12s" % ("command", "wall s", "articles/s", "per core", "CPU s", "CPU us/art"))
+print("%-22s %8.2f %11.0f %10.0f %8.2f %12.1f" % ("annotate", aw, a_rate, a_rate, acpu, us(acpu)))
+print("%-22s %8.2f %11.0f %10.0f %8.2f %12.1f" % ("run, %d workers" % workers, rw, r_rate,
+                                                  r_rate / workers, rcpu, us(rcpu)))
+print("%-22s %8s %11s %10s %8.2f %12.1f" % ("  coordinator", "", "", "", coord, us(coord)))
+print("%-22s %8s %11s %10s %8.2f %12.1f" % ("  workers", "", "", "", work, us(work)))
+cw, ccpu, _ = rows["control"]
+if cw > 0:
+    print("%-22s %8.2f %11.0f %10.0f %8.2f %12.1f" % ("control: %d annotates" % workers, cw, n / cw,
+                                                      n / cw / workers, ccpu, us(ccpu)))
+print("per-core ratio run/annotate: wall clock %.1f%%, CPU time %.1f%% (target >= 85%%)" %
+      (100 * r_rate / workers / a_rate, 100 * acpu / (coord + work)))
+print("CPU per article: annotate %.1f us; run %.1f us = coordinator %.1f + workers %.1f "
+      "(workers +%.1f%% over annotate)" % (us(acpu), us(coord + work), us(coord), us(work),
+                                          100 * (work / acpu - 1)))
+if cw > 0:
+    print("control: %d annotates at once cost %.1f us/article (+%.1f%% over one alone); "
+          "run's CPU against the control: %.1f%%" % (workers, us(ccpu), 100 * (ccpu / acpu - 1),
+                                                     100 * ccpu / (coord + work)))
 print("coordinator peak RSS (VmHWM of qalam run): %.1f MB (target < 200 MB)" % (rhwm / 1024))
 print("results.jsonl identical to annotate: %s" % same)
 PY
+done

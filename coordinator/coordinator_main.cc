@@ -1,4 +1,11 @@
 // qalam-coordinator: see coordinator/coordinator_server.h.
+#include "absl/synchronization/mutex.h"
 #include "coordinator/coordinator_server.h"
 
-int main(int argc, char** argv) { return qalam::CoordinatorMain(argc, argv); }
+int main(int argc, char** argv) {
+  // Debian's Abseil is built with Mutex deadlock detection on, which
+  // records a lock-order graph on every lock: a cost on every call and every
+  // pool hand-off. Tests keep it; the binaries turn it off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  return qalam::CoordinatorMain(argc, argv);
+}

@@ -8,9 +8,15 @@
 #include <memory>
 #include <mutex>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/cli.h"
+#include "common/grpc_status.h"
 #include "common/log.h"
+#include "common/security.h"
+#include "common/shutdown.h"
+#include "coordinator/annotator_proxy.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -19,11 +25,7 @@
 namespace qalam {
 namespace {
 
-// The one absl -> gRPC status conversion of this service (the codes are the
-// same numbers by design).
-grpc::Status ToGrpc(const absl::Status& s) {
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
+grpc::Status ToGrpc(const absl::Status& s) { return ToGrpcStatus(s); }
 
 template <typename Fn>
 grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, v1::Job* resp, Fn fn) {
@@ -99,12 +101,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::Job> {
   grpc::Alarm alarm_;
 };
 
-int g_signal_pipe[2] = {-1, -1};
-void OnSignal(int) {
-  char c = 1;
-  [[maybe_unused]] ssize_t r = ::write(g_signal_pipe[1], &c, 1);
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* CoordinatorService::StartJob(grpc::CallbackServerContext* ctx,
@@ -143,15 +139,52 @@ int CoordinatorMain(int argc, char** argv) {
   std::string workers;
   int64_t in_flight = 3;
   double call_timeout = 60;
+  double grace_seconds = 5;
+  ServerSecurityOptions server_security;
+  ClientSecurityOptions worker_security;
   FlagSet flags("qalam-coordinator --listen ADDR --workers TARGET",
                 "Serves qalam.v1.Coordinator (corpus jobs: StartJob, GetJob, WatchJob,\n"
-                "CancelJob, ListJobs) with health checking and reflection, using the qalam\n"
-                "workers at TARGET (host:port,host:port, unix:/path, or dns:///name:port).\n"
-                "Listens on loopback unless told otherwise.");
-  flags.String("listen", &listen, "address to serve on (host:port, unix:/path)", "ADDR");
+                "CancelJob, ListJobs) and qalam.v1.Annotator (Annotate, AnnotateStream,\n"
+                "forwarded to a healthy worker with the caller's deadline), with health\n"
+                "checking and reflection, using the qalam workers at TARGET\n"
+                "(host:port,host:port, unix:/path, or dns:///name:port). Listens on\n"
+                "loopback unless told otherwise. Prints \"qalam-coordinator listening on\n"
+                "ADDR\" on stderr once it serves.");
+  flags.String("listen", &listen, "address to serve on (host:port, port 0 picks one; unix:/path)",
+               "ADDR");
   flags.String("workers", &workers, "worker target", "TARGET");
   flags.Int("in-flight", &in_flight, "shards in flight per worker at most");
   flags.Double("call-timeout", &call_timeout, "deadline of one shard call in seconds", "SECONDS");
+  flags.Double("grace-seconds", &grace_seconds,
+               "on SIGTERM, how long calls in flight may run before they are cancelled", "SECONDS");
+  // The server side: the same flags as qalam-worker.
+  flags.String("tls-cert", &server_security.tls_cert_file,
+               "PEM certificate chain: serve TLS (with --tls-key)", "FILE");
+  flags.String("tls-key", &server_security.tls_key_file, "PEM private key of --tls-cert", "FILE");
+  flags.String("tls-client-ca", &server_security.tls_client_ca_file,
+               "PEM CA bundle: require client certificates signed by it (mutual TLS)", "FILE");
+  flags.StringList("tls-client-allow", &server_security.allowed_client_names,
+                   "with --tls-client-ca: client certificate names (CN or SAN) allowed to "
+                   "call; others get PERMISSION_DENIED",
+                   "NAME");
+  flags.String("auth-token-file", &server_security.auth_token_file,
+               "require \"authorization: Bearer TOKEN\" on every call (health excepted), "
+               "TOKEN being a line of FILE; without TLS only on loopback or unix: addresses",
+               "FILE");
+  // The client side, towards the workers.
+  flags.String("worker-tls-ca", &worker_security.tls_ca_file,
+               "PEM CA bundle: talk TLS to the workers and verify them with it", "FILE");
+  flags.String("worker-tls-cert", &worker_security.tls_cert_file,
+               "PEM client certificate for mutual TLS with the workers (with --worker-tls-key)",
+               "FILE");
+  flags.String("worker-tls-key", &worker_security.tls_key_file,
+               "PEM private key of --worker-tls-cert", "FILE");
+  flags.String("worker-tls-server-name", &worker_security.tls_server_name,
+               "name to verify in the workers' certificates (default: the target's host)", "NAME");
+  flags.String("worker-auth-token-file", &worker_security.auth_token_file,
+               "send \"authorization: Bearer TOKEN\" to the workers, TOKEN being the first "
+               "token of FILE",
+               "FILE");
   std::vector<std::string> rest;
   absl::Status st = flags.Parse(argc, argv, 1, &rest);
   if (flags.help_requested()) {
@@ -160,21 +193,37 @@ int CoordinatorMain(int argc, char** argv) {
   }
   if (st.ok() && workers.empty()) st = absl::InvalidArgumentError("--workers is required");
   if (st.ok() && !rest.empty()) st = absl::InvalidArgumentError("unexpected arguments");
+  if (st.ok() && !(grace_seconds >= 0)) {
+    st = absl::InvalidArgumentError("--grace-seconds must not be negative");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> server_creds =
+      absl::InternalError("unset");
+  if (st.ok()) {
+    server_creds = ServerCredentialsFromOptions(server_security, listen);
+    if (!server_creds.ok()) st = server_creds.status();
+  }
   if (!st.ok()) {
     std::fprintf(stderr, "qalam-coordinator: %s\n", std::string(st.message()).c_str());
     return 2;
   }
   SetLogProgramName("qalam-coordinator");
   grpc_init();  // see run_command.cc: no blocking grpc_shutdown at the end
-  if (::pipe2(g_signal_pipe, O_CLOEXEC) != 0) return 1;
-  ::signal(SIGTERM, OnSignal);
-  ::signal(SIGINT, OnSignal);
+  auto signals = TerminationSignals::Install();
+  if (!signals.ok()) {
+    std::fprintf(stderr, "qalam-coordinator: %s\n", signals.status().ToString().c_str());
+    return 1;
+  }
   ::signal(SIGPIPE, SIG_IGN);
+  if (server_security.tls_cert_file.empty() && !IsLocalAddress(listen)) {
+    QALAM_LOG(WARNING) << "serving plaintext on " << listen
+                       << ", which other hosts can reach: consider --tls-cert/--tls-key";
+  }
 
   DispatcherOptions dopts;
   dopts.targets = absl::StrSplit(workers, ',', absl::SkipWhitespace());
   dopts.max_in_flight_per_worker = static_cast<int>(in_flight);
   dopts.call_timeout = absl::Seconds(call_timeout);
+  dopts.security = worker_security;
   absl::StatusOr<std::unique_ptr<Dispatcher>> dispatcher = Dispatcher::Create(dopts);
   if (!dispatcher.ok()) {
     std::fprintf(stderr, "qalam-coordinator: %s\n",
@@ -184,29 +233,43 @@ int CoordinatorMain(int argc, char** argv) {
   auto jobs =
       std::make_unique<JobManager>(dispatcher->get(), static_cast<int>(dopts.targets.size()));
   CoordinatorService service(jobs.get());
+  AnnotatorProxy annotator(dispatcher->get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, *server_creds, &port);
   builder.RegisterService(&service);
+  builder.RegisterService(&annotator);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr) {
+  const bool unix_socket = absl::StartsWith(listen, "unix:");
+  if (server == nullptr || (port == 0 && !unix_socket)) {
     std::fprintf(stderr, "qalam-coordinator: cannot listen on %s\n", listen.c_str());
     return 1;
   }
-  server->GetHealthCheckService()->SetServingStatus("qalam.v1.Coordinator", true);
-  QALAM_LOG(INFO) << "serving qalam.v1.Coordinator on " << listen
-                  << (port > 0 ? absl::StrCat(" (port ", port, ")") : std::string())
-                  << " with workers " << workers;
-  char c;
-  while (::read(g_signal_pipe[0], &c, 1) < 0 && errno == EINTR) {
+  std::string address = listen;
+  if (!unix_socket && absl::EndsWith(listen, ":0")) {
+    address = absl::StrCat(listen.substr(0, listen.size() - 1), port);
   }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus("qalam.v1.Coordinator", true);
+  health->SetServingStatus("qalam.v1.Annotator", true);
+  QALAM_LOG(INFO) << "serving qalam.v1.Coordinator and qalam.v1.Annotator on " << address
+                  << " with workers " << workers;
+  std::fprintf(stderr, "qalam-coordinator listening on %s\n", address.c_str());
+  std::fflush(stderr);
+  (*signals)->Wait();
   QALAM_LOG(INFO) << "shutting down: cancelling jobs (their output stays resumable)";
-  server->GetHealthCheckService()->Shutdown();
+  health->Shutdown();
   jobs.reset();  // cancels and joins the jobs
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoMilliseconds(absl::Seconds(grace_seconds)));
   server->Wait();
   return 0;
 }

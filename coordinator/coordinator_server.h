@@ -1,6 +1,9 @@
-// qalam-coordinator: serves qalam.v1.Coordinator (corpus jobs) over gRPC,
-// with the standard health service and server reflection, using workers at
-// a target (see Dispatcher for the forms it may take).
+// qalam-coordinator: serves qalam.v1.Coordinator (corpus jobs) and
+// qalam.v1.Annotator (forwarded to the workers: coordinator/
+// annotator_proxy.h) over gRPC, with the standard health service and server
+// reflection, using workers at a target (see Dispatcher for the forms it may
+// take). Its server accepts the same security flags as qalam-worker, and it
+// talks to the workers with --worker-tls-* / --worker-auth-token-file.
 //
 // CoordinatorService is a thin adapter over JobManager: it unpacks the
 // request, calls the manager and converts its absl::Status at the edge.
@@ -35,7 +38,8 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
 };
 
 // main() of qalam-coordinator: --listen ADDR (default 127.0.0.1:7070)
-// --workers TARGET. Runs until SIGTERM/SIGINT, then drains.
+// --workers TARGET, security flags for both sides (see --help). Runs until
+// SIGTERM/SIGINT, then drains.
 int CoordinatorMain(int argc, char** argv);
 
 }  // namespace qalam

@@ -15,11 +15,21 @@
 #include "absl/strings/strip.h"
 #include "common/log.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 
 namespace qalam {
 namespace {
 
 constexpr char kHealthMethod[] = "/grpc.health.v1.Health/Check";
+constexpr char kProcessBatchMethod[] = "/qalam.v1.Worker/ProcessBatch";
+
+// Arenas for responses: the first block fits a typical shard's results.
+google::protobuf::ArenaOptions ResponseArenaOptions() {
+  google::protobuf::ArenaOptions o;
+  o.start_block_size = 64 << 10;
+  o.max_block_size = 1 << 20;
+  return o;
+}
 constexpr char kWorkerService[] = "qalam.v1.Worker";
 
 absl::Status FromGrpc(const grpc::Status& s) {
@@ -114,13 +124,14 @@ struct Dispatcher::Endpoint {
   std::string address;  // the gRPC target of this one worker
   std::string origin;   // the target it was found from
   std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::Worker::Stub> stub;
-  std::unique_ptr<grpc::GenericStub> health_stub;
+  // ProcessBatch and health calls, as bytes (requests are pre-encoded).
+  std::unique_ptr<grpc::GenericStub> stub;
   std::string health_service = kWorkerService;
   bool healthy = false;
   bool ever_healthy = false;
   bool health_pending = false;
   bool removed = false;   // no longer listed by DNS: gets no new work
+  absl::Status refused;   // it refused our credentials: gets no work
   bool isolated = false;  // running a suspect task alone
   bool reserved = false;  // draining for a suspect task
   int in_flight = 0;
@@ -130,8 +141,7 @@ struct Dispatcher::Endpoint {
 
 struct Dispatcher::Task {
   std::shared_ptr<DispatchShard> shard;
-  int begin = 0, end = 0;                 // records [begin, end) of shard->request
-  std::unique_ptr<v1::BatchRequest> sub;  // the request for a sub-range, or null
+  int begin = 0, end = 0;  // records [begin, end) of shard->batch
   size_t bytes = 0;
   int failures = 0;
   int isolated_failures = 0;
@@ -140,7 +150,7 @@ struct Dispatcher::Task {
   absl::Status last_error;
   absl::Time not_before = absl::InfinitePast();
 
-  const v1::BatchRequest& request() const { return sub ? *sub : shard->request; }
+  uint64_t shard_index() const { return shard->batch->shard(); }
   bool suspect() const { return failures > 0; }
 };
 
@@ -150,7 +160,8 @@ struct Dispatcher::Call {
   std::unique_ptr<Task> task;
   bool isolated = false;
   grpc::ClientContext ctx;
-  v1::BatchResponse response;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
 };
 
 absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(DispatcherOptions options) {
@@ -162,6 +173,11 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(DispatcherOptions
       return absl::InvalidArgumentError(
           absl::StrCat("bad worker target '", t, "' (expected dns:///name:port)"));
     }
+    // Unreadable files, a token towards a plaintext non-local target: say so
+    // now rather than per worker later.
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds =
+        ChannelCredentialsFromOptions(options.security, t);
+    if (!creds.ok()) return creds.status();
   }
   if (options.max_in_flight_per_worker < 1) options.max_in_flight_per_worker = 1;
   std::unique_ptr<Dispatcher> d(new Dispatcher(std::move(options)));
@@ -215,15 +231,32 @@ void Dispatcher::AddEndpoint(const std::string& address, const std::string& orig
       return;
     }
   }
+  ClientSecurityOptions security = options_.security;
+  const bool tls = security.tls || !security.tls_ca_file.empty() || !security.tls_cert_file.empty();
+  std::string host, port;
+  if (tls && security.tls_server_name.empty() && address != origin &&
+      ParseDnsTarget(origin, &host, &port)) {
+    // The channel dials the resolved address; the certificate names the
+    // service's DNS name.
+    security.tls_server_name = host;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds =
+      ChannelCredentialsFromOptions(security, address);
+  if (!creds.ok()) {
+    QALAM_LOG(ERROR) << "worker " << address << " (from " << origin
+                     << ") cannot be used: " << creds.status();
+    return;
+  }
+  grpc::ChannelArguments args = channel_args_;
+  if (tls && !security.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(security.tls_server_name);
+  }
   auto ep = std::make_unique<Endpoint>();
   ep->id = static_cast<int>(endpoints_.size());
   ep->address = address;
   ep->origin = origin;
-  std::shared_ptr<grpc::ChannelCredentials> creds =
-      options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
-  ep->channel = grpc::CreateCustomChannel(address, creds, channel_args_);
-  ep->stub = v1::Worker::NewStub(ep->channel);
-  ep->health_stub = std::make_unique<grpc::GenericStub>(ep->channel);
+  ep->channel = grpc::CreateCustomChannel(address, *creds, args);
+  ep->stub = std::make_unique<grpc::GenericStub>(ep->channel);
   endpoints_.push_back(std::move(ep));
 }
 
@@ -274,13 +307,13 @@ void Dispatcher::StartHealthChecks() {
     hc->ctx.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(options_.health_timeout));
     hc->request = HealthRequest(ep->health_service);
-    ep->health_stub->UnaryCall(&hc->ctx, kHealthMethod, grpc::StubOptions(), &hc->request,
-                               &hc->response, [this, ep, hc](grpc::Status s) {
-                                 bool serving = s.ok() && IsServing(hc->response);
-                                 bool not_found = s.error_code() == grpc::StatusCode::NOT_FOUND;
-                                 delete hc;
-                                 OnHealth(ep, serving, not_found);
-                               });
+    ep->stub->UnaryCall(&hc->ctx, kHealthMethod, grpc::StubOptions(), &hc->request, &hc->response,
+                        [this, ep, hc](grpc::Status s) {
+                          bool serving = s.ok() && IsServing(hc->response);
+                          bool not_found = s.error_code() == grpc::StatusCode::NOT_FOUND;
+                          delete hc;
+                          OnHealth(ep, serving, not_found);
+                        });
   }
 }
 
@@ -306,7 +339,24 @@ void Dispatcher::OnHealth(Endpoint* ep, bool serving, bool not_found) {
 }
 
 bool Dispatcher::Usable(const Endpoint& ep, absl::Time now) const {
-  return ep.healthy && !ep.removed && !ep.isolated && ep.quarantined_until <= now;
+  return ep.healthy && !ep.removed && !ep.isolated && ep.refused.ok() &&
+         ep.quarantined_until <= now;
+}
+
+void Dispatcher::CheckAllRefused() {
+  if (pending_.empty()) return;
+  const Endpoint* refused = nullptr;
+  for (const auto& ep : endpoints_) {
+    if (ep->removed) continue;
+    if (ep->refused.ok()) return;  // someone may still take the work
+    refused = ep.get();
+  }
+  if (refused == nullptr) return;
+  FailAllPending(
+      absl::Status(refused->refused.code(),
+                   absl::StrCat("every worker refused the coordinator's credentials (worker ",
+                                refused->address, ": ", refused->refused.message(),
+                                "); check --auth-token-file and the --tls-* flags")));
 }
 
 Dispatcher::Endpoint* Dispatcher::PickFor(const Task& task, absl::Time now) {
@@ -350,8 +400,8 @@ std::vector<Dispatcher::Call*> Dispatcher::Schedule(absl::Time now) {
   std::stable_sort(ready_.begin(), ready_.end(),
                    [](const std::unique_ptr<Task>& a, const std::unique_ptr<Task>& b) {
                      if (a->suspect() != b->suspect()) return a->suspect();
-                     if (a->request().shard() != b->request().shard()) {
-                       return a->request().shard() < b->request().shard();
+                     if (a->shard_index() != b->shard_index()) {
+                       return a->shard_index() < b->shard_index();
                      }
                      return a->begin < b->begin;
                    });
@@ -386,15 +436,17 @@ std::vector<Dispatcher::Call*> Dispatcher::Schedule(absl::Time now) {
 }
 
 void Dispatcher::StartCall(Call* call) {
-  call->endpoint->stub->async()->ProcessBatch(
-      &call->ctx, &call->task->request(), &call->response,
+  call->request =
+      EncodedBatch::Request(call->task->shard->batch, call->task->begin, call->task->end);
+  call->endpoint->stub->UnaryCall(
+      &call->ctx, kProcessBatchMethod, grpc::StubOptions(), &call->request, &call->response,
       [call](grpc::Status status) { call->dispatcher->OnCallDone(call, status); });
 }
 
-void Dispatcher::Resolve(Task* task, int index, v1::RecordResult&& result) {
+void Dispatcher::Resolve(Task* task, int index, const v1::RecordResult* result) {
   auto it = pending_.find(task->shard.get());
   if (it == pending_.end()) return;  // the shard was given up on
-  task->shard->results[static_cast<size_t>(index)] = std::move(result);
+  task->shard->results[static_cast<size_t>(index)] = result;
   if (--it->second.remaining == 0) {
     done_.emplace_back(std::move(it->second.shard), absl::OkStatus());
     pending_.erase(it);
@@ -407,6 +459,21 @@ void Dispatcher::RunDone(DoneList done) {
 
 void Dispatcher::OnCallDone(Call* call, const grpc::Status& grpc_status) {
   std::unique_ptr<Call> owned(call);
+  absl::Status status = FromGrpc(grpc_status);
+  // Parse outside the lock, onto an arena the shard will keep.
+  std::unique_ptr<google::protobuf::Arena> arena;
+  v1::BatchResponse* response = nullptr;
+  if (status.ok()) {
+    arena = std::make_unique<google::protobuf::Arena>(ResponseArenaOptions());
+    response = google::protobuf::Arena::CreateMessage<v1::BatchResponse>(arena.get());
+    grpc::Status parsed =
+        grpc::SerializationTraits<v1::BatchResponse>::Deserialize(&call->response, response);
+    if (!parsed.ok()) {
+      status = absl::InternalError(
+          absl::StrCat("worker ", call->endpoint->address,
+                       " returned an unreadable response: ", parsed.error_message()));
+    }
+  }
   std::vector<std::pair<std::shared_ptr<DispatchShard>, absl::Status>> done;
   {
     absl::MutexLock l(&mu_);
@@ -417,17 +484,16 @@ void Dispatcher::OnCallDone(Call* call, const grpc::Status& grpc_status) {
     if (call->isolated) ep->isolated = false;
     wake_ = true;
     std::unique_ptr<Task> task = std::move(call->task);
-    absl::Status status = FromGrpc(grpc_status);
     const int n = task->end - task->begin;
-    if (status.ok() && call->response.results_size() != n) {
+    if (status.ok() && response->results_size() != n) {
       status = absl::InternalError(absl::StrCat("worker ", ep->address, " returned ",
-                                                call->response.results_size(), " results for ", n,
+                                                response->results_size(), " results for ", n,
                                                 " records"));
     }
     if (status.ok()) {
-      const v1::BatchRequest& req = task->request();
+      const EncodedBatch& batch = *task->shard->batch;
       for (int i = 0; i < n; ++i) {
-        if (call->response.results(i).seq() != req.records(i).seq()) {
+        if (response->results(i).seq() != batch.seq(task->begin + i)) {
           status = absl::InternalError(
               absl::StrCat("worker ", ep->address, " returned results out of order"));
           break;
@@ -438,8 +504,10 @@ void Dispatcher::OnCallDone(Call* call, const grpc::Status& grpc_status) {
       // The destructor gives up on every pending shard.
     } else if (status.ok()) {
       ep->consecutive_failures = 0;
-      for (int i = 0; i < n; ++i) {
-        Resolve(task.get(), task->begin + i, std::move(*call->response.mutable_results(i)));
+      if (pending_.count(task->shard.get()) > 0) {
+        // The shard owns the arena before its last result makes it done.
+        task->shard->storage.push_back(std::move(arena));
+        for (int i = 0; i < n; ++i) Resolve(task.get(), task->begin + i, &response->results(i));
       }
     } else {
       Fail(std::move(task), ep, status, call->isolated);
@@ -453,10 +521,25 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
                       bool isolated) {
   const absl::Time now = absl::Now();
   ++stats_.calls_failed;
-  QALAM_LOG(WARNING) << "shard " << task->request().shard() << " (records " << task->begin << ".."
-                     << task->end << ", " << task->request().records_size()
-                     << " sent) failed on worker " << ep->address << ": "
-                     << absl::StatusCodeToString(status.code()) << ": " << status.message();
+  if (status.code() == absl::StatusCode::kUnauthenticated ||
+      status.code() == absl::StatusCode::kPermissionDenied) {
+    // Our credentials, not the shard: the worker gets no more work, the
+    // shard goes elsewhere unchanged.
+    if (ep->refused.ok()) {
+      QALAM_LOG(ERROR) << "worker " << ep->address << " refused the coordinator's credentials: "
+                       << absl::StatusCodeToString(status.code()) << ": " << status.message()
+                       << "; not using it";
+    }
+    ep->refused = status;
+    task->not_before = now;
+    ready_.push_back(std::move(task));
+    CheckAllRefused();
+    return;
+  }
+  QALAM_LOG(WARNING) << "shard " << task->shard_index() << " (records " << task->begin << ".."
+                     << task->end << " of " << task->shard->batch->size() << ") failed on worker "
+                     << ep->address << ": " << absl::StatusCodeToString(status.code()) << ": "
+                     << status.message();
   if (status.code() == absl::StatusCode::kResourceExhausted && !isolated) {
     // Overloaded (or the request is too large: then the retry, run alone,
     // will count): back off from this worker, not from the shard.
@@ -490,20 +573,13 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
       // Split, so that whatever makes the shard fail ends up alone.
       ++stats_.shard_splits;
       const int mid = task->begin + n / 2;
-      const v1::BatchRequest& req = task->request();
       for (auto [b, e] : {std::pair<int, int>(task->begin, mid), {mid, task->end}}) {
+        // A half is another range of the same encoded shard: nothing copied.
         auto half = std::make_unique<Task>();
         half->shard = task->shard;
         half->begin = b;
         half->end = e;
-        half->sub = std::make_unique<v1::BatchRequest>();
-        half->sub->set_shard(req.shard());
-        *half->sub->mutable_options() = req.options();
-        for (int i = b; i < e; ++i) {
-          const v1::Record& r = req.records(i - (task->sub ? task->begin : 0));
-          *half->sub->add_records() = r;
-          half->bytes += r.ByteSizeLong();
-        }
+        half->bytes = task->shard->batch->RequestBytes(b, e);
         half->failures = task->failures;
         half->failed_on = task->failed_on;
         half->last_error = status;
@@ -518,8 +594,10 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
         task->isolated_failures >= options_.poison_failures + 2) {
       ++stats_.poison_records;
       const bool timed_out = status.code() == absl::StatusCode::kDeadlineExceeded;
-      v1::RecordResult r;
-      r.set_seq(task->request().records(0).seq());
+      if (pending_.count(task->shard.get()) == 0) return;  // given up on meanwhile
+      auto arena = std::make_unique<google::protobuf::Arena>();
+      v1::RecordResult& r = *google::protobuf::Arena::CreateMessage<v1::RecordResult>(arena.get());
+      r.set_seq(task->shard->batch->seq(task->begin));
       v1::RecordError* err = r.mutable_error();
       err->set_code(static_cast<int>(timed_out ? absl::StatusCode::kDeadlineExceeded
                                                : absl::StatusCode::kInternal));
@@ -530,7 +608,8 @@ void Dispatcher::Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Stat
           absl::StatusCodeToString(status.code()), ": ", status.message()));
       QALAM_LOG(WARNING) << "record " << r.seq() << " is a poison article: " << err->message();
       task->shard->poisoned.push_back(task->begin);
-      Resolve(task.get(), task->begin, std::move(r));
+      task->shard->storage.push_back(std::move(arena));
+      Resolve(task.get(), task->begin, &r);
       return;
     }
   }
@@ -552,9 +631,9 @@ void Dispatcher::Submit(std::shared_ptr<DispatchShard> shard) {
   std::vector<std::pair<std::shared_ptr<DispatchShard>, absl::Status>> done;
   {
     absl::MutexLock l(&mu_);
-    const int n = shard->request.records_size();
-    shard->results.clear();
-    shard->results.resize(static_cast<size_t>(n));
+    const int n = shard->batch->size();
+    shard->results.assign(static_cast<size_t>(n), nullptr);
+    shard->storage.clear();
     shard->poisoned.clear();
     if (stopping_) {
       done.emplace_back(shard, absl::CancelledError("the dispatcher is shutting down"));
@@ -566,7 +645,7 @@ void Dispatcher::Submit(std::shared_ptr<DispatchShard> shard) {
       task->shard = shard;
       task->begin = 0;
       task->end = n;
-      task->bytes = shard->request.ByteSizeLong();
+      task->bytes = shard->batch->RequestBytes(0, n);
       ready_.push_back(std::move(task));
       wake_ = true;
     }
@@ -582,7 +661,12 @@ void Dispatcher::Loop() {
       absl::MutexLock l(&mu_);
       absl::Time now = absl::Now();
       absl::Time wake_at = std::min(next_health_, next_resolve_);
-      for (const auto& t : ready_) wake_at = std::min(wake_at, std::max(t->not_before, now));
+      // Tasks due now that could not be placed wait for capacity, which an
+      // event brings (a call ends, a worker turns healthy: wake_); only
+      // backoffs need a timed wake-up. (Waking for due tasks would spin.)
+      for (const auto& t : ready_) {
+        if (t->not_before > now) wake_at = std::min(wake_at, t->not_before);
+      }
       for (const auto& ep : endpoints_) {
         if (ep->quarantined_until > now) wake_at = std::min(wake_at, ep->quarantined_until);
       }
@@ -620,6 +704,7 @@ void Dispatcher::Loop() {
             all_seen = all_seen && (ep->ever_healthy || ep->removed);
           next_health_ = now + (all_seen ? options_.health_interval : absl::Milliseconds(50));
         }
+        CheckAllRefused();
         bool any_usable = false;
         for (const auto& ep : endpoints_)
           any_usable = any_usable || Usable(*ep, now) || ep->isolated;
@@ -641,18 +726,36 @@ void Dispatcher::Loop() {
   }
 }
 
-std::shared_ptr<grpc::Channel> Dispatcher::PickChannel() {
+absl::StatusOr<Dispatcher::WorkerChannel> Dispatcher::PickWorker(const std::vector<int>& exclude) {
   absl::MutexLock l(&mu_);
   const absl::Time now = absl::Now();
   const size_t n = endpoints_.size();
   for (size_t k = 0; k < n; ++k) {
     Endpoint* ep = endpoints_[(rr_ + k) % n].get();
-    if (ep->healthy && !ep->removed && ep->quarantined_until <= now) {
-      rr_ = (rr_ + k + 1) % n;
-      return ep->channel;
+    // Isolated workers (running a suspect shard alone) still take single
+    // calls: isolation is about blaming shards, not about load.
+    if (!ep->healthy || ep->removed || !ep->refused.ok() || ep->quarantined_until > now ||
+        std::find(exclude.begin(), exclude.end(), ep->id) != exclude.end()) {
+      continue;
     }
+    rr_ = (rr_ + k + 1) % n;
+    return WorkerChannel{ep->id, ep->address, ep->channel};
   }
-  return nullptr;
+  return absl::UnavailableError(
+      absl::StrCat("no healthy worker", exclude.empty() ? "" : " left to try",
+                   " (workers: ", absl::StrJoin(options_.targets, ","), ")"));
+}
+
+void Dispatcher::ReportUnavailable(int id) {
+  absl::MutexLock l(&mu_);
+  for (auto& ep : endpoints_) {
+    if (ep->id != id || !ep->healthy) continue;
+    QALAM_LOG(WARNING) << "worker " << ep->address
+                       << " is unreachable; not using it until its health check passes";
+    ep->healthy = false;  // the next health check decides
+    next_health_ = std::min(next_health_, absl::Now() + absl::Milliseconds(50));
+    wake_ = true;
+  }
 }
 
 bool Dispatcher::WaitForHealthyWorker(absl::Duration timeout) {

@@ -3,7 +3,10 @@
 // way.
 //
 //  * One long-lived channel per worker address; calls use the callback API
-//    and every call has a deadline.
+//    and every call has a deadline. Requests go out as ranges of the
+//    shard's wire-format buffer (EncodedBatch: no per-record messages, no
+//    serialisation copy); responses are parsed onto a protobuf arena that
+//    the shard keeps (no per-record allocations).
 //  * At most `max_in_flight_per_worker` shards in flight per worker, and the
 //    least-loaded worker gets the next shard, so a slow worker gets less.
 //  * Workers are health-checked (grpc.health.v1, service "qalam.v1.Worker",
@@ -22,6 +25,13 @@
 //    each), or "dns:///name:port": every address the name resolves to is a
 //    worker, and the name is resolved again every `resolve_interval` (how a
 //    Kubernetes headless service lists its pods).
+//  * Credentials (common/security.h): TLS, mutual TLS and a bearer token,
+//    the same for every worker. A worker that refuses them
+//    (UNAUTHENTICATED, PERMISSION_DENIED) is a configuration error, not a
+//    failing shard: it gets no more work, and once every worker has refused,
+//    the remaining shards fail with the worker's message.
+//  * The same worker set serves single forwarded calls (the Annotator API
+//    of qalam-coordinator): PickWorker() / ReportUnavailable().
 //
 // Thread-safety: all public methods are thread-safe. Shard callbacks run on
 // gRPC or dispatcher threads and must not block for long.
@@ -44,17 +54,22 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/security.h"
+#include "coordinator/encoded_batch.h"
+#include "google/protobuf/arena.h"
 #include "grpcpp/grpcpp.h"
-#include "qalam/v1/worker.grpc.pb.h"
+#include "qalam/v1/worker.pb.h"
 
 namespace qalam {
 
 struct DispatcherOptions {
   // Worker targets (see above). At least one.
   std::vector<std::string> targets;
-  // Credentials towards the workers; null means insecure (loopback, unix
-  // sockets, or a trusted cluster network).
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // Credentials towards the workers (common/security.h); the default is
+  // plaintext without a token (loopback, unix sockets, or a trusted network).
+  // For workers found through a dns: target, TLS verifies the DNS name
+  // (unless security.tls_server_name says otherwise).
+  ClientSecurityOptions security;
   int max_in_flight_per_worker = 3;
   // Deadline of one ProcessBatch call: max(call_timeout, bytes at
   // min_bytes_per_second).
@@ -79,10 +94,15 @@ struct DispatcherOptions {
 
 // One shard: a request and, once done, one result per record of it.
 struct DispatchShard {
-  v1::BatchRequest request;
-  // Filled by the dispatcher: results[i] is the outcome of
-  // request.records(i) (result_json or error; stats when asked for).
-  std::vector<v1::RecordResult> results;
+  // The request, in wire format (coordinator/encoded_batch.h). Immutable
+  // once submitted; calls send ranges of it without copying.
+  std::shared_ptr<const EncodedBatch> batch;
+  // Filled by the dispatcher: results[i] is the outcome of record i
+  // (result_json or error; stats when asked for). The messages live in
+  // `storage` (the arenas the workers' responses were parsed into), so they
+  // are valid as long as this shard.
+  std::vector<const v1::RecordResult*> results;
+  std::vector<std::unique_ptr<google::protobuf::Arena>> storage;
   // Indices of the records isolated as poison articles (their results hold
   // the dispatcher's error, which cannot name the article).
   std::vector<int> poisoned;
@@ -119,9 +139,19 @@ class Dispatcher {
   // shards it has outstanding.
   void Submit(std::shared_ptr<DispatchShard> shard);
 
-  // A channel to a healthy worker, round robin, for forwarding single
-  // calls (the Annotator API); null when none is healthy.
-  std::shared_ptr<grpc::Channel> PickChannel();
+  // A worker to forward one call to (the Annotator API).
+  struct WorkerChannel {
+    int id = -1;          // for ReportUnavailable() and `exclude`
+    std::string address;  // for messages
+    std::shared_ptr<grpc::Channel> channel;
+  };
+  // A healthy, usable worker, round robin, other than those whose ids are in
+  // `exclude`. Unavailable (naming the targets) when there is none.
+  absl::StatusOr<WorkerChannel> PickWorker(const std::vector<int>& exclude = {});
+
+  // Tells the dispatcher that a forwarded call could not reach worker `id`
+  // (UNAVAILABLE): it gets no new calls until its health check passes again.
+  void ReportUnavailable(int id);
 
   // Blocks until at least one worker is healthy or `timeout` passes.
   // Returns whether one is.
@@ -152,12 +182,18 @@ class Dispatcher {
   // lock.
   std::vector<Call*> Schedule(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Endpoint* PickFor(const Task& task, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fails every pending shard when every listed worker refused our
+  // credentials.
+  void CheckAllRefused() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Usable(const Endpoint& ep, absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartCall(Call* call);
   void OnCallDone(Call* call, const grpc::Status& status);
   void Fail(std::unique_ptr<Task> task, Endpoint* ep, const absl::Status& status, bool isolated)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Resolve(Task* task, int index, v1::RecordResult&& result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records `result` as the outcome of record `index` of the task's shard,
+  // if the shard is still pending (it may have been given up on).
+  void Resolve(Task* task, int index, const v1::RecordResult* result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FailAllPending(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   using DoneList = std::vector<std::pair<std::shared_ptr<DispatchShard>, absl::Status>>;
   static void RunDone(DoneList done);

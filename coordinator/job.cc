@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "coordinator/encoded_batch.h"
 #include "coordinator/input.h"
 #include "coordinator/output_store.h"
 #include "coordinator/report.h"
@@ -30,7 +31,7 @@ namespace fs = std::filesystem;
 // One item of a shard, in input order: a record sent to the workers, or a
 // record the reader already failed on.
 struct Item {
-  int request_index = -1;  // into the shard's request; -1: read error
+  int request_index = -1;  // into the shard's EncodedBatch; -1: read error
   uint64_t seq = 0;
   uint32_t file_index = 0;
   uint64_t line = 0;
@@ -42,6 +43,7 @@ struct JobShard {
   uint64_t index = 0;
   uint64_t end_position = 0;  // every position below is covered once committed
   std::vector<Item> items;
+  std::shared_ptr<EncodedBatch> encoded;  // while the reader fills it
   std::shared_ptr<DispatchShard> dispatch;
   absl::Status status;
 };
@@ -197,7 +199,10 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
             ++monitor->articles_failed;
             continue;
           }
-          v1::RecordResult& r = sh->dispatch->results[static_cast<size_t>(item.request_index)];
+          const v1::RecordResult* result =
+              sh->dispatch->results[static_cast<size_t>(item.request_index)];
+          const v1::RecordResult& r =
+              result != nullptr ? *result : v1::RecordResult::default_instance();
           if (r.outcome_case() == v1::RecordResult::kResultJson) {
             e.kind = IndexEntry::kResult;
             if (r.has_stats()) {
@@ -225,8 +230,8 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
                 // A record the workers could not answer for (a poison
                 // article): read its id here, off the hot path, so the error
                 // line names it.
-                const v1::Record& rec = sh->dispatch->request.records(item.request_index);
-                if (rec.has_json()) {
+                v1::Record rec;
+                if (sh->dispatch->batch->DecodeRecord(item.request_index, &rec) && rec.has_json()) {
                   ArticleView unused;
                   id_parser.Parse(rec.json(), item.line, &unused, &id).IgnoreError();
                 }
@@ -276,7 +281,7 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
     if (!cur) return;
     cur->end_position = position;
     cur->index = shard_index++;
-    cur->dispatch->request.set_shard(cur->index);
+    cur->dispatch->batch = std::move(cur->encoded);
     JobShard* raw = cur.release();
     // A weak reference: a shard that finishes after RunJob returned (it
     // failed or was cancelled) is dropped, and there is no reference cycle
@@ -302,7 +307,8 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
   auto new_shard = [&]() {
     cur = std::make_unique<JobShard>();
     cur->dispatch = std::make_shared<DispatchShard>();
-    *cur->dispatch->request.mutable_options() = batch;
+    // The next shard index: submit() hands them out in this order.
+    cur->encoded = std::make_shared<EncodedBatch>(shard_index, batch, spec.shard_bytes);
   };
 
   InputRecord rec;
@@ -324,18 +330,14 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
       item.read_error = rec.error;
       item.id = rec.id;
     } else {
-      item.request_index = cur->dispatch->request.records_size();
-      v1::Record* r = cur->dispatch->request.add_records();
-      r->set_seq(pos);
-      r->set_line(rec.line);
+      item.request_index = cur->encoded->size();
       cur_bytes += rec.data.size() + 16;
+      // The record's bytes go to the wire as they are, encoded in place.
       if (rec.kind == InputRecord::Kind::kJsonLine) {
-        // Move, not copy: the record's bytes go to the wire as they are.
-        r->mutable_json()->swap(rec.data);
+        cur->encoded->AddJson(pos, rec.line, rec.data);
       } else {
         item.id = rec.id;
-        r->mutable_document()->set_id(rec.id);
-        r->mutable_document()->mutable_content()->swap(rec.data);
+        cur->encoded->AddDocument(pos, rec.line, rec.id, rec.data);
       }
     }
     cur->items.push_back(std::move(item));

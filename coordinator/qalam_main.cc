@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/synchronization/mutex.h"
 #include "coordinator/commands.h"
 
 namespace {
@@ -23,6 +24,10 @@ constexpr char kUsage[] =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built with Mutex deadlock detection on, which
+  // records a lock-order graph on every lock: a cost on every call and every
+  // pool hand-off. Tests keep it; the binaries turn it off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
       std::strcmp(argv[1], "help") == 0) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);

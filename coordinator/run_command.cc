@@ -16,6 +16,8 @@
 #include "absl/time/clock.h"
 #include "common/cli.h"
 #include "common/log.h"
+#include "common/security.h"
+#include "common/thread_pool.h"
 #include "coordinator/commands.h"
 #include "coordinator/dispatcher.h"
 #include "coordinator/job.h"
@@ -100,6 +102,7 @@ int RunCommand(int argc, char** argv) {
   int64_t in_flight = 3;
   double call_timeout = 60;
   int64_t window = 0;
+  ClientSecurityOptions security;
   std::vector<std::string> inputs;
 
   FlagSet flags(
@@ -138,6 +141,22 @@ int RunCommand(int argc, char** argv) {
   flags.Double("call-timeout", &call_timeout,
                "deadline of one shard call in seconds (longer for large shards)", "SECONDS");
   flags.Int("window", &window, "shards read ahead of the oldest unfinished one (0 = auto)");
+  // Credentials towards --connect workers: what their --tls-* and
+  // --auth-token-file flags demand.
+  flags.String("tls-ca", &security.tls_ca_file,
+               "with --connect: talk TLS to the workers and verify them with this PEM CA bundle",
+               "FILE");
+  flags.String("tls-cert", &security.tls_cert_file,
+               "with --connect: PEM client certificate for mutual TLS (with --tls-key)", "FILE");
+  flags.String("tls-key", &security.tls_key_file, "PEM private key of --tls-cert", "FILE");
+  flags.String("tls-server-name", &security.tls_server_name,
+               "with --connect: name to verify in the workers' certificates (default: the "
+               "target's host)",
+               "NAME");
+  flags.String("auth-token-file", &security.auth_token_file,
+               "with --connect: send \"authorization: Bearer TOKEN\", TOKEN being the first "
+               "token of FILE (over TLS, or to loopback / unix: workers)",
+               "FILE");
 
   absl::Status st = flags.Parse(argc, argv, 2, &inputs);
   if (flags.help_requested()) {
@@ -154,6 +173,14 @@ int RunCommand(int argc, char** argv) {
     st = absl::InvalidArgumentError(
         "--shard-records, --shard-bytes, --in-flight and "
         "--call-timeout must be positive");
+  }
+  const bool secured = !security.tls_ca_file.empty() || !security.tls_cert_file.empty() ||
+                       !security.tls_key_file.empty() || !security.tls_server_name.empty() ||
+                       !security.auth_token_file.empty();
+  if (st.ok() && secured && connect.empty()) {
+    st = absl::InvalidArgumentError(
+        "--tls-* and --auth-token-file apply to --connect workers (local workers listen on "
+        "private unix sockets)");
   }
   if (st.ok()) st = AnnotateFlagsToBatchOptions(af, &spec.batch);
   if (st.ok() && !slice.empty()) st = ParseSlice(slice, &spec.slice_index, &spec.slice_count);
@@ -181,7 +208,12 @@ int RunCommand(int argc, char** argv) {
     LocalWorkersOptions lopts;
     lopts.binary = worker_binary.empty() ? DefaultWorkerBinary() : worker_binary;
     lopts.count = static_cast<int>(workers);
-    lopts.extra_args = worker_args;
+    // N workers on C cores: C / N threads each (at least one), so that the
+    // workers do not oversubscribe the machine; --worker-arg=--threads=K
+    // (given later on the command line) overrides it.
+    lopts.extra_args.push_back(absl::StrCat(
+        "--threads=", std::max<int64_t>(1, static_cast<int64_t>(AvailableCores()) / workers)));
+    lopts.extra_args.insert(lopts.extra_args.end(), worker_args.begin(), worker_args.end());
     if (!model_dir.empty()) lopts.extra_args.push_back("--model-dir=" + model_dir);
     absl::StatusOr<std::unique_ptr<LocalWorkers>> lw = LocalWorkers::Start(lopts);
     if (!lw.ok()) {
@@ -193,6 +225,7 @@ int RunCommand(int argc, char** argv) {
   }
   dopts.max_in_flight_per_worker = static_cast<int>(in_flight);
   dopts.call_timeout = absl::Seconds(call_timeout);
+  dopts.security = security;
   absl::StatusOr<std::unique_ptr<Dispatcher>> dispatcher = Dispatcher::Create(dopts);
   if (!dispatcher.ok()) {
     std::fprintf(stderr, "qalam run: %s\n", std::string(dispatcher.status().message()).c_str());

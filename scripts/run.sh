@@ -21,13 +21,9 @@ OUT="${QALAM_OUT:-out}"
 if [ $# -eq 0 ]; then
   set -- "$ROOT/examples/sample.jsonl"
 fi
-WORKER_FLAGS=()
-if [ ! -x "$BUILD_DIR/workers/qalam-worker" ] && [ -x "$BUILD_DIR/tests/testing/qalam-test-worker" ]; then
-  # Until qalam-worker is built, the test worker (same annotator) stands in.
-  WORKER_FLAGS=(--worker-binary "$BUILD_DIR/tests/testing/qalam-test-worker")
-fi
+# `qalam run` starts the qalam-worker built beside it (build/workers/).
 # shellcheck disable=SC2086
-"$BUILD_DIR/coordinator/qalam" run "$@" -o "$OUT" "${WORKER_FLAGS[@]}" ${QALAM_RUN_FLAGS:-}
+"$BUILD_DIR/coordinator/qalam" run "$@" -o "$OUT" ${QALAM_RUN_FLAGS:-}
 n=$(wc -l < "$OUT/results.jsonl")
 e=$(wc -l < "$OUT/errors.jsonl")
 echo "qalam: $n results in $OUT/results.jsonl, $e errors in $OUT/errors.jsonl, report in $OUT/report.json"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/cli.h"
 #include "common/log.h"
 #include "common/security.h"
@@ -25,6 +26,10 @@ int Usage(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built with Mutex deadlock detection on, which
+  // records a lock-order graph on every lock: a cost on every call and every
+  // pool hand-off. Tests keep it; the binaries turn it off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   qalam::SetLogProgramName("qalam-worker");
   qalam::WorkerServerOptions options;
   int64_t threads = 0;

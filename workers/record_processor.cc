@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "workers/pipeline/fingerprint.h"
 #include "workers/proto_convert.h"
 #include "workers/text/utf8.h"
 
@@ -122,6 +123,16 @@ absl::Status RecordProcessor::ProcessBatch(const v1::BatchRequest& request,
         AppendResultJson(result_, out->mutable_result_json());
       } else {
         ToAnnotationProto(result_, out->mutable_annotation());
+      }
+      if (bo.record_stats()) {
+        // The text is already analysed (words found and hashed): the
+        // fingerprint costs one pass over the tokens.
+        ComputeFingerprint(scratch_.analyzed, &fingerprint_);
+        v1::RecordStats* stats = out->mutable_stats();
+        stats->set_chars(fingerprint_.chars);
+        stats->set_text_hash(fingerprint_.text_hash);
+        stats->mutable_minhash()->Reserve(kMinHashSize);
+        for (uint32_t v : fingerprint_.minhash) stats->add_minhash(v);
       }
     } else {
       v1::RecordError* e = out->mutable_error();

@@ -24,6 +24,7 @@
 #include "qalam/v1/worker.pb.h"
 #include "workers/pipeline/annotator.h"
 #include "workers/pipeline/article.h"
+#include "workers/pipeline/fingerprint.h"
 
 namespace qalam {
 
@@ -50,7 +51,9 @@ class RecordProcessor {
   // Processes every record of `request` into `*response` (one RecordResult
   // per record, in request order). A record that cannot be processed gets a
   // RecordError with its code, message and id (when it could be read) and the
-  // batch goes on. `check_alive` is called before each record.
+  // batch goes on. `check_alive` is called before each record. With
+  // options.record_stats, each result also carries its RecordStats (length
+  // and duplicate-detection fingerprints, workers/pipeline/fingerprint.h).
   //
   // Returns OK when every record has a result; InvalidArgument (naming the
   // field) for unacceptable options; the status of `check_alive` when it
@@ -79,6 +82,7 @@ class RecordProcessor {
   const Annotator& annotator_;
   AnnotatorScratch scratch_;
   AnnotationResult result_;
+  ArticleFingerprint fingerprint_;
   std::unique_ptr<ArticleParser> parser_;
   ArticleFields parser_fields_;
   ArticleLimits parser_limits_;

@@ -100,6 +100,14 @@ bool WorkerServer::draining() const {
   return draining_;
 }
 
+void WorkerServer::SetServing(bool serving) {
+  absl::MutexLock l(&mu_);
+  if (draining_) return;
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);
+  for (const char* name : kServiceNames) health->SetServingStatus(name, serving);
+}
+
 void WorkerServer::Shutdown(absl::Duration grace) {
   absl::MutexLock serial(&shutdown_mu_);
   {

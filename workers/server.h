@@ -91,6 +91,12 @@ class WorkerServer {
   // True once Shutdown() has begun.
   bool draining() const;
 
+  // Reports every service SERVING or NOT_SERVING on the health service
+  // (maintenance, or a test of the coordinator's health checks); calls keep
+  // being served either way. A no-op once Shutdown() has begun: a draining
+  // server stays NOT_SERVING.
+  void SetServing(bool serving);
+
   WorkerRuntime& runtime() { return *runtime_; }
 
   // A channel to this server that bypasses the network (tests).

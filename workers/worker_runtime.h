@@ -21,13 +21,30 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-
 #include "common/shutdown.h"
 #include "common/thread_pool.h"
 #include "workers/pipeline/annotator.h"
 #include "workers/record_processor.h"
 
 namespace qalam {
+
+// Testing only: failure injection around each ProcessBatch call, so that the
+// coordinator's failure tests run the real worker (tests/testing/
+// test_worker.cc: crash, hang, fail, be slow). qalam-worker has no flag that
+// installs one; production servers have none.
+//
+// Implementations must be thread-safe: calls run on the pool's threads.
+class BatchInterceptor {
+ public:
+  virtual ~BatchInterceptor() = default;
+  // Runs on the pool thread before the batch is processed. A non-OK status
+  // fails the call with it and the batch is not processed. May block while
+  // `check_alive` returns OK (a hung worker), or end the process (a crash).
+  virtual absl::Status BeforeBatch(const v1::BatchRequest& request, CheckAliveFn check_alive) = 0;
+  // Runs on the pool thread after the batch was processed successfully,
+  // before the response is sent.
+  virtual void AfterBatch(const v1::BatchRequest& request) = 0;
+};
 
 struct WorkerRuntimeOptions {
   // Folder of the model files; empty = the bundled models.
@@ -47,6 +64,8 @@ struct WorkerRuntimeOptions {
   // is processed (after the call started), so tests can hold a call in
   // flight deterministically. Must be thread-safe. Empty in production.
   std::function<void()> before_record_for_testing;
+  // Testing only: see BatchInterceptor. Null in production.
+  std::shared_ptr<BatchInterceptor> batch_interceptor_for_testing;
 };
 
 // Counters, readable at any time (relaxed atomics).

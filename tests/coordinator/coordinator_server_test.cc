@@ -1,4 +1,6 @@
-// qalam.v1.Coordinator over real gRPC, with a real test worker process.
+// qalam.v1.Coordinator over real gRPC, with a real qalam-worker process (and
+// qalam-test-worker, the same server made slow, where a job must still be
+// running when it is cancelled).
 #include "coordinator/coordinator_server.h"
 
 #include <signal.h>
@@ -36,7 +38,7 @@ class CoordinatorServerTest : public ::testing::Test {
     char tmpl[] = "/tmp/qcs-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    StartWorker({});
+    StartWorker(QALAM_WORKER_BIN, {"--threads", "1"});
     DispatcherOptions dopts;
     dopts.targets = {"unix:" + dir_ + "/w.sock"};
     auto d = Dispatcher::Create(dopts);
@@ -59,10 +61,8 @@ class CoordinatorServerTest : public ::testing::Test {
     for (int i = 0; i < 5; ++i) out << sample;
   }
 
-  void StartWorker(std::vector<std::string> knobs) {
-    std::vector<std::string> args = {
-        std::string(QALAM_BINARY_DIR) + "/tests/testing/qalam-test-worker", "--listen",
-        "unix:" + dir_ + "/w.sock"};
+  void StartWorker(const std::string& binary, std::vector<std::string> knobs) {
+    std::vector<std::string> args = {binary, "--listen", "unix:" + dir_ + "/w.sock"};
     args.insert(args.end(), knobs.begin(), knobs.end());
     worker_ = fork();
     if (worker_ == 0) {
@@ -174,7 +174,7 @@ TEST_F(CoordinatorServerTest, CancelledJobKeepsItsWorkAndResumes) {
   // A slow worker, so that the job is still running when it is cancelled.
   kill(worker_, SIGKILL);
   waitpid(worker_, nullptr, 0);
-  StartWorker({"--slow-ms", "200"});
+  StartWorker(QALAM_TEST_WORKER_BIN, {"--slow-ms", "200"});
   v1::StartJobRequest req;
   req.add_inputs(dir_ + "/in.jsonl");
   req.set_output_dir(dir_ + "/out");
@@ -197,7 +197,7 @@ TEST_F(CoordinatorServerTest, CancelledJobKeepsItsWorkAndResumes) {
   // Resume with a fast worker: the job completes.
   kill(worker_, SIGKILL);
   waitpid(worker_, nullptr, 0);
-  StartWorker({});
+  StartWorker(QALAM_WORKER_BIN, {"--threads", "1"});
   ASSERT_TRUE(dispatcher_->WaitForHealthyWorker(absl::Seconds(60)));
   req.set_resume(true);
   {

@@ -2,8 +2,11 @@
 """End-to-end tests of `qalam run` and `qalam merge` with real processes,
 real files and real gRPC.
 
-    run_test.py QALAM TEST_WORKER SOURCE_DIR CASE
+    run_test.py QALAM WORKER TEST_WORKER SOURCE_DIR CASE
 
+WORKER is the real qalam-worker; TEST_WORKER is qalam-test-worker, the same
+server with failure knobs (crash, hang, errors, slowness, a log of the
+records it processed), used only by the tests that need those knobs.
 CASE is one of the functions named test_* below (without the prefix). The
 corpora are generated from examples/sample.jsonl at test time. No test
 asserts on timing: waits are for conditions (a log reaching a size, a
@@ -20,7 +23,7 @@ import sys
 import tempfile
 import time
 
-QALAM, WORKER, SRC, CASE = sys.argv[1:5]
+QALAM, WORKER, TEST_WORKER, SRC, CASE = sys.argv[1:6]
 TMP = tempfile.mkdtemp(prefix="/tmp/qt-")  # short: unix socket paths
 PROCS = []
 WAIT_LIMIT = 300  # seconds; reached only when something hangs
@@ -73,8 +76,11 @@ def annotate(inputs, out, err=None, args=()):
         fail("annotate failed")
 
 
-def run(inputs, out, workers=2, args=(), check=True, worker_args=()):
-    cmd = [QALAM, "run", *inputs, "-o", out, "--worker-binary", WORKER]
+def run(inputs, out, workers=2, args=(), check=True, worker_args=(), worker=WORKER):
+    """`qalam run`; worker=None lets it find its default worker binary."""
+    cmd = [QALAM, "run", *inputs, "-o", out]
+    if worker is not None:
+        cmd += ["--worker-binary", worker]
     if "--progress-seconds" not in args:
         cmd.append("--quiet")
     if "--connect" not in args:
@@ -97,10 +103,22 @@ def same_file(a, b, what):
 def start_worker(name, *knobs):
     sock = os.path.join(TMP, name + ".sock")
     log = os.path.join(TMP, name + ".seqs")
-    p = spawn([WORKER, "--listen", "unix:" + sock, "--seq-log", log, *knobs],
+    p = spawn([TEST_WORKER, "--listen", "unix:" + sock, "--seq-log", log, *knobs],
               stdout=subprocess.DEVNULL)
     wait_for(lambda: os.path.exists(sock), "worker " + name + " to listen")
     return p, "unix:" + sock, log
+
+
+def listening_port(p):
+    """The port of a qalam-worker started on 127.0.0.1:0, from its stderr line
+    "qalam-worker listening on 127.0.0.1:PORT"."""
+    for _ in range(1000):
+        line = p.stderr.readline().decode(errors="replace")
+        if not line:
+            fail("the worker exited before listening")
+        if "listening on " in line:
+            return int(line.strip().rsplit(":", 1)[1])
+    fail("no 'listening on' line")
 
 
 def pids_with(marker):
@@ -132,7 +150,10 @@ def test_identical():
     """results.jsonl (and errors.jsonl) byte-identical to `qalam annotate`
     with 1, 2 and 4 workers, over JSONL, .gz, a .txt folder and bad records."""
     corpus = os.path.join(TMP, "c.jsonl")
-    make_corpus(corpus, 1500, extra={7: b'{"id":"bad","text":', 20: b'{"id":"e","text":""}'})
+    # Line 31 has no id: it must be "line-31" whichever worker renders it
+    # (Record.line), as `qalam annotate` names it.
+    make_corpus(corpus, 1500, extra={7: b'{"id":"bad","text":', 20: b'{"id":"e","text":""}',
+                                     30: '{"text":"نص بلا معرف. وجملة ثانية."}'.encode()})
     gz = os.path.join(TMP, "c2.jsonl.gz")
     with open(corpus, "rb") as f, gzip.open(gz, "wb") as g:
         g.write(b"".join(f.readlines()[:300]))
@@ -145,7 +166,8 @@ def test_identical():
     reports = []
     for n in (1, 2, 4):
         out = os.path.join(TMP, "out%d" % n)
-        run(inputs, out, workers=n, args=["--shard-records", "97"])
+        # No --worker-binary: `qalam run` finds the real qalam-worker itself.
+        run(inputs, out, workers=n, args=["--shard-records", "97"], worker=None)
         same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "%d workers" % n)
         same_file(os.path.join(TMP, "want.err"), os.path.join(out, "errors.jsonl"), "errors, %d workers" % n)
         rep = json.load(open(os.path.join(out, "report.json")))
@@ -156,6 +178,8 @@ def test_identical():
     rep = reports[0]
     if rep["articles"] != {"in": 1801, "processed": 1797, "failed": 4}:
         fail("report articles: %r" % rep["articles"])
+    if not any(l.startswith(b'{"id":"line-31"') for l in lines(os.path.join(TMP, "want.jsonl"))):
+        fail("the article without an id is not line-31")
     if rep["duplicates"]["exact"]["groups"] != 298:  # the .gz repeats 298 good articles
         fail("exact duplicate groups: %r" % rep["duplicates"]["exact"])
     # Running again into the same folder replaces the job.
@@ -259,8 +283,8 @@ def test_resume():
     annotate([corpus], os.path.join(TMP, "want.jsonl"), os.path.join(TMP, "want.err"))
     out = os.path.join(TMP, "out")
     log1 = os.path.join(TMP, "run1.seqs")
-    cmd = [QALAM, "run", corpus, "-o", out, "--quiet", "--workers", "2", "--worker-binary", WORKER,
-           "--shard-records", "40", "--worker-arg=--slow-ms=60"]
+    cmd = [QALAM, "run", corpus, "-o", out, "--quiet", "--workers", "2", "--worker-binary",
+           TEST_WORKER, "--shard-records", "40", "--worker-arg=--slow-ms=60"]
     p = spawn(cmd + ["--worker-arg=--seq-log=" + log1], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for(lambda: int(read_checkpoint(out).get("positions", "0")) >= 800 or p.poll() is not None,
              "a checkpoint")
@@ -316,7 +340,8 @@ def test_poison():
     want = [l for l in lines(os.path.join(TMP, "all.jsonl")) if b'"poison-' not in l]
     out = os.path.join(TMP, "out")
     run([corpus], out, workers=2, args=["--shard-records", "100", "--call-timeout", "1"],
-        worker_args=["--poison-crash=POISON_CRASH_MARK", "--poison-hang=POISON_HANG_MARK"])
+        worker_args=["--poison-crash=POISON_CRASH_MARK", "--poison-hang=POISON_HANG_MARK"],
+        worker=TEST_WORKER)
     if lines(os.path.join(out, "results.jsonl")) != want:
         fail("the good articles are not all there, in order")
     errs = [json.loads(l) for l in lines(os.path.join(out, "errors.jsonl"))]
@@ -426,6 +451,113 @@ def test_slices():
         fail("slice sizes %r" % sizes)
 
 
+def test_duplicates():
+    """The real worker fingerprints every article (RecordStats): report.json
+    finds exact duplicates (same words, other spacing and punctuation) and
+    near duplicates (one word changed), and its length figures are the
+    articles' code points."""
+    sample = [json.loads(l) for l in open(os.path.join(SRC, "examples/sample.jsonl"), encoding="utf-8")]
+    base = [{"id": "u%03d" % i, "text": s["text"]} for i, s in enumerate(sample)]
+    exact = {}  # duplicate id -> original id
+    near = {}
+    extra = []
+    for i in range(5):
+        o = base[i]
+        d = {"id": "exact%d" % i, "text": "  " + o["text"].replace(" ", "   ") + " ..."}
+        extra.append(d)
+        exact[d["id"]] = o["id"]
+    # The five longest other articles: one word changed in hundreds leaves
+    # the 3-shingle sets ~98% alike.
+    longest = sorted(range(5, len(base)), key=lambda i: -len(base[i]["text"].split(" ")))[:5]
+    for i in longest:
+        o = base[i]
+        words = o["text"].split(" ")
+        if len(words) < 300:
+            fail("sample article %d is too short for a near duplicate" % i)
+        words[len(words) // 2] = "كلمةمختلفة"
+        d = {"id": "near%d" % i, "text": " ".join(words)}
+        extra.append(d)
+        near[d["id"]] = o["id"]
+
+    def job(records, name):
+        path = os.path.join(TMP, name + ".jsonl")
+        with open(path, "wb") as f:
+            for r in records:
+                f.write(json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n")
+        out = os.path.join(TMP, name)
+        run([path], out, workers=2, args=["--shard-records", "23"])
+        return json.load(open(os.path.join(out, "report.json")))
+
+    before = job(base, "base")["duplicates"]
+    rep = job(base + extra, "dups")
+    dup = rep["duplicates"]
+    if dup["fingerprinted"] != len(base) + len(extra):
+        fail("fingerprinted %r of %d articles" % (dup["fingerprinted"], len(base) + len(extra)))
+    if dup["exact"]["groups"] != before["exact"]["groups"] + 5:
+        fail("exact groups %r, before the duplicates %r" % (dup["exact"], before["exact"]))
+    if dup["near"]["groups"] != before["near"]["groups"] + 5:
+        fail("near groups %r, before the duplicates %r" % (dup["near"], before["near"]))
+
+    def together(groups, a, b):
+        return any(a in g["ids"] and b in g["ids"] for g in groups)
+
+    for d, o in exact.items():
+        if not together(dup["exact"]["largest"], d, o):
+            fail("%s and %s are not in one exact group: %r" % (d, o, dup["exact"]))
+    for d, o in near.items():
+        if not together(dup["near"]["largest"], d, o):
+            fail("%s and %s are not in one near group: %r" % (d, o, dup["near"]))
+        if together(dup["exact"]["largest"], d, o):
+            fail("%s is a near duplicate of %s, not an exact one" % (d, o))
+    chars = sorted(len(r["text"]) for r in base + extra)
+    got = rep["lengths"]["chars"]
+    if got["min"] != chars[0] or got["max"] != chars[-1]:
+        fail("chars min/max %r, want %d/%d" % (got, chars[0], chars[-1]))
+
+
+def test_credentials():
+    """`qalam run --connect` with the credentials the workers demand: TLS and
+    a bearer token, then mutual TLS; a wrong token fails the job at once
+    with a clear UNAUTHENTICATED message (not as article errors)."""
+    pki = os.path.join(TMP, "pki")
+    subprocess.run(["bash", os.path.join(SRC, "tests/testing/make_certs.sh"), pki], check=True)
+    pem = lambda n: os.path.join(pki, n)
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 300)
+    annotate([corpus], os.path.join(TMP, "want.jsonl"))
+    w = spawn([WORKER, "--listen", "127.0.0.1:0", "--threads", "1", "--tls-cert", pem("server.pem"),
+               "--tls-key", pem("server.key"), "--auth-token-file", pem("tokens.txt")],
+              stderr=subprocess.PIPE)
+    target = "127.0.0.1:%d" % listening_port(w)
+    out = os.path.join(TMP, "tls")
+    run([corpus], out, args=["--connect", target, "--tls-ca", pem("ca.pem"),
+                             "--auth-token-file", pem("token.txt"), "--shard-records", "50"])
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "TLS + token")
+    # A wrong token: the job fails quickly, saying why.
+    start = time.time()
+    p = run([corpus], os.path.join(TMP, "wrong"), check=False,
+            args=["--connect", target, "--tls-ca", pem("ca.pem"),
+                  "--auth-token-file", pem("wrong-token.txt")])
+    err = p.stderr.decode(errors="replace")
+    if p.returncode == 0 or "UNAUTHENTICATED" not in err or "token" not in err:
+        fail("a wrong token did not fail clearly (%d): %s" % (p.returncode, err[-2000:]))
+    if time.time() - start > 60:
+        fail("a wrong token took %.0f s to fail" % (time.time() - start))
+    # Mutual TLS: a client certificate signed by the CA the worker trusts.
+    m = spawn([WORKER, "--listen", "127.0.0.1:0", "--threads", "1", "--tls-cert", pem("server.pem"),
+               "--tls-key", pem("server.key"), "--tls-client-ca", pem("ca.pem")],
+              stderr=subprocess.PIPE)
+    target = "127.0.0.1:%d" % listening_port(m)
+    out = os.path.join(TMP, "mtls")
+    run([corpus], out, args=["--connect", target, "--tls-ca", pem("ca.pem"), "--tls-cert",
+                             pem("client.pem"), "--tls-key", pem("client.key")])
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "mutual TLS")
+    # TLS flags without --connect are refused (local workers use unix sockets).
+    p = run([corpus], os.path.join(TMP, "local"), check=False, args=["--tls-ca", pem("ca.pem")])
+    if p.returncode != 2 or b"--connect" not in p.stderr:
+        fail("--tls-ca without --connect was not refused: %r" % p.stderr[-500:])
+
+
 def test_dns():
     """--connect dns:///name:port: every address the name resolves to is a
     worker (localhost: 127.0.0.1, and ::1 where it is listed, which nobody
@@ -433,14 +565,12 @@ def test_dns():
     corpus = os.path.join(TMP, "c.jsonl")
     make_corpus(corpus, 600)
     annotate([corpus], os.path.join(TMP, "want.jsonl"))
-    log = os.path.join(TMP, "w.seqs")
-    w = spawn([WORKER, "--listen", "127.0.0.1:0", "--seq-log", log], stdout=subprocess.PIPE)
-    port = int(w.stdout.readline().split()[-1])
+    w = spawn([WORKER, "--listen", "127.0.0.1:0", "--threads", "1"], stderr=subprocess.PIPE)
+    port = listening_port(w)
     out = os.path.join(TMP, "out")
     run([corpus], out, args=["--connect", "dns:///localhost:%d" % port, "--shard-records", "50"])
+    # The one worker there is did the work.
     same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "dns target")
-    if len(set(lines(log))) != 600:
-        fail("the worker found through DNS did not do the work")
 
 
 def test_progress():
@@ -449,7 +579,8 @@ def test_progress():
     corpus = os.path.join(TMP, "c.jsonl")
     make_corpus(corpus, 400)
     args = ["--shard-records", "20", "--progress-seconds", "0.1"]
-    p = run([corpus], os.path.join(TMP, "o1"), workers=1, args=args, worker_args=["--slow-ms=30"])
+    p = run([corpus], os.path.join(TMP, "o1"), workers=1, args=args, worker_args=["--slow-ms=30"],
+            worker=TEST_WORKER)
     err = p.stderr.decode()
     if "qalam run: " not in err or " articles, " not in err or "workers 1/1" not in err:
         fail("no progress lines: " + err)
@@ -457,7 +588,7 @@ def test_progress():
     import pty
     master, slave = pty.openpty()
     t = subprocess.Popen([QALAM, "run", corpus, "-o", os.path.join(TMP, "o3"), "--workers", "1",
-                          "--worker-binary", WORKER, "--worker-arg=--slow-ms=30",
+                          "--worker-binary", TEST_WORKER, "--worker-arg=--slow-ms=30",
                           "--shard-records", "20"], stdout=subprocess.DEVNULL, stderr=slave)
     PROCS.append(t)
     os.close(slave)
@@ -475,7 +606,7 @@ def test_progress():
     if t.returncode != 0 or b"\r\x1b[K[" not in seen or b"ETA" not in seen:
         fail("no progress bar on a terminal: %r" % seen[-500:])
     cmd = [QALAM, "run", corpus, "-o", os.path.join(TMP, "o2"), "--workers", "1", "--quiet",
-           "--worker-binary", WORKER, "--worker-arg=--slow-ms=30", *args]
+           "--worker-binary", TEST_WORKER, "--worker-arg=--slow-ms=30", *args]
     q = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if q.returncode != 0 or b"articles, " in q.stderr:
         fail("--quiet printed progress: %r" % q.stderr[-500:])

@@ -1,8 +1,11 @@
-// A test-only qalam.v1.Worker: a real gRPC server that processes batches
-// with the shared Annotator (so its result lines are those of `qalam
-// annotate`), plus knobs to misbehave for failure tests:
+// qalam-test-worker: the real qalam-worker server (workers/server.h: the same
+// WorkerServer, RecordProcessor and Annotator, so its results are those of
+// qalam-worker by construction) with knobs to misbehave, for the
+// coordinator's failure tests. The knobs go through the runtime's
+// BatchInterceptor, a testing hook that the production binary never
+// installs, so qalam-worker itself carries no hidden failure flags.
 //
-//   --crash-after N      exit abruptly (_exit) when the N-th batch arrives
+//   --crash-after N      exit abruptly (_exit) when the N-th batch starts
 //   --hang-after N       from the N-th batch on, never answer (until the
 //                        caller gives up); health still says SERVING
 //   --error-after N      from the N-th batch on, fail every batch (INTERNAL)
@@ -13,26 +16,16 @@
 //                        line) before answering: what tests count
 //   --unhealthy-file F   report NOT_SERVING while file F exists
 //
-// Thread-safety: the service is safe for concurrent calls; batches run on
-// a small pool of its own.
+// It also takes qalam-worker's --listen, --threads (default 1 here) and
+// --model-dir, and prints "listening on ADDR port N" on stdout once it
+// serves.
+//
+// Thread-safety: the interceptor is safe for concurrent batches.
 #ifndef QALAM_TESTS_TESTING_TEST_WORKER_H_
 #define QALAM_TESTS_TESTING_TEST_WORKER_H_
 
-#include <cstdint>
-#include <string>
-
-#include "qalam/v1/worker.pb.h"
-#include "workers/pipeline/annotator.h"
-
 namespace qalam {
 namespace testing {
-
-// Processes one batch as a worker does: parses each record with the
-// request's options, annotates it, renders its result line (and its
-// RecordStats when asked), or records its error. Used by the test worker;
-// the same steps as `qalam annotate`.
-void ProcessBatchLocally(const Annotator& annotator, const v1::BatchRequest& request,
-                         v1::BatchResponse* response);
 
 // main() of the qalam-test-worker binary.
 int TestWorkerMain(int argc, char** argv);

@@ -1,6 +1,7 @@
 // qalam.v1.Worker/ProcessBatch against a real server on 127.0.0.1:0.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "qalam/v1/worker.grpc.pb.h"
 #include "tests/testing/rpc_test_util.h"
 #include "tests/testing/status_matchers.h"
+#include "workers/pipeline/fingerprint.h"
 #include "workers/server.h"
 
 namespace qalam {
@@ -232,6 +234,62 @@ TEST_F(ProcessBatchTest, ServesOnAUnixSocket) {
   v1::BatchResponse resp;
   EXPECT_TRUE(stub->ProcessBatch(&ctx, JsonBatch({R"({"text":"Hi."})"}), &resp).ok());
   EXPECT_EQ(resp.results_size(), 1);
+}
+
+TEST_F(ProcessBatchTest, RecordStatsFingerprintExactAndNearDuplicates) {
+  Start();
+  const std::vector<std::string> lines = ReadLines(kSample);
+  ASSERT_GT(lines.size(), 3u);
+  // The sample's first article, the same text re-spaced and re-punctuated
+  // (an exact duplicate by the fingerprint's definition), the same text with
+  // one word replaced (a near duplicate), another article, and a bad record.
+  const std::string text = R"(قالت الحكومة إن الاقتصاد نما بنسبة ثلاثة في المئة هذا العام، )"
+                           R"(وإن البطالة تراجعت في المدن الكبرى. وأضاف الوزير أن الصادرات )"
+                           R"(ارتفعت إلى مستوى قياسي بفضل الطلب على الغاز والنفط والسلع الزراعية، )"
+                           R"(وأن الحكومة ستخفض الضرائب على الشركات الصغيرة في العام المقبل.)";
+  std::string respaced = text;
+  for (size_t p = respaced.find(' '); p != std::string::npos; p = respaced.find(' ', p + 3)) {
+    respaced.replace(p, 1, "  ");
+  }
+  respaced += " !!";
+  std::string near = text;
+  const size_t at = near.find("الصغيرة");
+  ASSERT_NE(at, std::string::npos);
+  near.replace(at, std::string("الصغيرة").size(), "المتوسطة");
+  auto line = [](const std::string& id, const std::string& t) {
+    return absl::StrCat(R"({"id":")", id, R"(","text":")", t, R"("})");
+  };
+  v1::BatchRequest req = JsonBatch({line("a", text), line("a2", respaced), line("b", near),
+                                    lines[1], R"({"id":"bad","text":""})"});
+  req.mutable_options()->set_record_stats(true);
+  v1::BatchResponse resp;
+  ASSERT_THAT(Call(req, &resp), IsOk());
+  ASSERT_EQ(resp.results_size(), 5);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(resp.results(i).has_stats()) << i;
+    EXPECT_EQ(resp.results(i).stats().minhash_size(), kMinHashSize) << i;
+  }
+  EXPECT_FALSE(resp.results(4).has_stats());  // an error carries no stats
+  auto sig = [&](int i) {
+    std::array<uint32_t, kMinHashSize> s{};
+    for (int k = 0; k < kMinHashSize; ++k) s[k] = resp.results(i).stats().minhash(k);
+    return s;
+  };
+  const v1::RecordStats& a = resp.results(0).stats();
+  // Code points: the bytes that do not continue a UTF-8 sequence.
+  EXPECT_EQ(a.chars(), static_cast<uint64_t>(std::count_if(
+                           text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; })));
+  EXPECT_EQ(resp.results(1).stats().text_hash(), a.text_hash());
+  EXPECT_EQ(sig(1), sig(0));
+  EXPECT_NE(resp.results(2).stats().text_hash(), a.text_hash());
+  EXPECT_GE(EstimateJaccard(sig(0), sig(2)), 0.6);
+  EXPECT_NE(resp.results(3).stats().text_hash(), a.text_hash());
+  EXPECT_LE(EstimateJaccard(sig(0), sig(3)), 0.2);
+
+  // Without record_stats, no stats.
+  req.mutable_options()->set_record_stats(false);
+  ASSERT_THAT(Call(req, &resp), IsOk());
+  for (const v1::RecordResult& r : resp.results()) EXPECT_FALSE(r.has_stats());
 }
 
 }  // namespace
