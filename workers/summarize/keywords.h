@@ -43,8 +43,9 @@ struct KeywordScratch {
     uint32_t tf;     // occurrences in the body
     uint32_t first;  // first body sentence it occurs in (UINT32_MAX: none)
     uint32_t sup;    // highest tf of a one-word-longer candidate around it
-    uint32_t occ_head, occ_tail;  // its occurrences: a list in `occ`, in text order
-    uint8_t n;       // words
+    // Its occurrences: a list in `occ`, in text order.
+    uint32_t occ_head, occ_tail;
+    uint8_t n;  // words
     bool title;
     bool all_ly;
     double score;

@@ -74,8 +74,8 @@ size_t CliticPrefixLetters(absl::string_view w) {
   const uint32_t l0 = Letter(w, 0), l1 = Letter(w, 1), l2 = Letter(w, 2);
   const bool wfbk = (l0 == kWawCode) | (l0 == kFehCode) | (l0 == kBehCode) | (l0 == kKafCode);
   const bool three = (n >= 5) & (l1 == kAlefCode) & (l2 == kLamCode) & wfbk;  // وال بال كال فال
-  const bool two = (l1 == kLamCode) & ((l0 == kLamCode) | (l0 == kAlefCode));   // لل ال
-  const bool one = wfbk | (l0 == kLamCode);                                      // و ف ب ل ك
+  const bool two = (l1 == kLamCode) & ((l0 == kLamCode) | (l0 == kAlefCode));  // لل ال
+  const bool one = wfbk | (l0 == kLamCode);                                    // و ف ب ل ك
   return three ? 3 : two ? 2 : one ? 1 : 0;
 }
 

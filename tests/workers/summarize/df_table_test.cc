@@ -99,9 +99,11 @@ TEST(KeywordTokens, WordKeyCacheChangesNothing) {
       "Elections election US New York الحكومة والحكومة للحكومة للغة وبريطانيا ليلى فهو "
       "بالقاهرة مـصـر 2024م كبرى ولبنان");
   const auto& toks = d.get().tokens();
-  std::vector<std::pair<uint64_t, uint32_t>> e = {
-      {toks[6].norm_hash, 500}, {toks[5].norm_hash, 10}, {toks[8].norm_hash, 200},
-      {toks[7].norm_hash, 100}, {toks[4].norm_hash, 50}};
+  std::vector<std::pair<uint64_t, uint32_t>> e = {{toks[6].norm_hash, 500},
+                                                  {toks[5].norm_hash, 10},
+                                                  {toks[8].norm_hash, 200},
+                                                  {toks[7].norm_hash, 100},
+                                                  {toks[4].norm_hash, 50}};
   std::sort(e.begin(), e.end());
   e.erase(std::unique(e.begin(), e.end(),
                       [](const auto& x, const auto& y) { return x.first == y.first; }),
