@@ -48,6 +48,7 @@ int AnnotateCommand(int argc, char** argv) {
   std::string output;
   std::string errors_path;
   std::string model_dir;
+  std::string topic_model;
   std::vector<std::string> inputs;
 
   FlagSet flags(
@@ -77,6 +78,11 @@ int AnnotateCommand(int argc, char** argv) {
   flags.String("errors", &errors_path, "write error lines here instead of stderr", "FILE");
   flags.String("model-dir", &model_dir,
                "folder of the model files (default: the bundled models/)", "DIR");
+  flags.String("model", &topic_model,
+               "topic model (from qalam train) for every article, instead of the bundled "
+               "topic-ar.bin / topic-en.bin chosen by language; its keyword tables "
+               "(PATH.summarize-ar.bin, PATH.summarize-en.bin) are used when present",
+               "PATH");
 
   absl::Status st = flags.Parse(argc, argv, 2, &inputs);
   if (flags.help_requested()) {
@@ -140,6 +146,7 @@ int AnnotateCommand(int argc, char** argv) {
 
   AnnotatorConfig config;
   config.model_dir = model_dir;
+  config.topic_model = topic_model;
   absl::StatusOr<std::unique_ptr<Annotator>> annotator_or = Annotator::Create(config);
   if (!annotator_or.ok()) {
     std::fprintf(stderr, "qalam annotate: %s\n",

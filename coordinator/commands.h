@@ -30,6 +30,14 @@ int MergeCommand(int argc, char** argv);
 // SERVING, 1 for any other answer, 3 when none came, 2 for a usage error.
 int HealthCommand(int argc, char** argv);
 
+// qalam train --data FILE... [--dev FILE] -o MODEL: trains a topic model
+// (workers/classify) and rebuilds the keyword tables next to it.
+int TrainCommand(int argc, char** argv);
+
+// qalam eval --model MODEL --data FILE...: scores a topic model, one JSON
+// object on stdout.
+int EvalCommand(int argc, char** argv);
+
 // The flags `qalam run` shares with `qalam annotate`, with the same
 // defaults.
 struct AnnotateFlags {

@@ -17,6 +17,8 @@ constexpr char kUsage[] =
     "  annotate   process articles in this process, result lines on stdout\n"
     "  run        the pipeline: workers over gRPC, results in an output folder\n"
     "  merge      combine the output folders of `qalam run --slice i/N`\n"
+    "  train      train a topic model from labelled JSON Lines\n"
+    "  eval       score a topic model on labelled JSON Lines\n"
     "  health     ask a worker or coordinator whether it is SERVING (gRPC health)\n"
     "\n"
     "Run 'qalam COMMAND --help' for the flags of a command.\n";
@@ -37,6 +39,8 @@ int main(int argc, char** argv) {
   if (std::strcmp(cmd, "annotate") == 0) return qalam::AnnotateCommand(argc, argv);
   if (std::strcmp(cmd, "run") == 0) return qalam::RunCommand(argc, argv);
   if (std::strcmp(cmd, "merge") == 0) return qalam::MergeCommand(argc, argv);
+  if (std::strcmp(cmd, "train") == 0) return qalam::TrainCommand(argc, argv);
+  if (std::strcmp(cmd, "eval") == 0) return qalam::EvalCommand(argc, argv);
   if (std::strcmp(cmd, "health") == 0) return qalam::HealthCommand(argc, argv);
   std::fprintf(stderr, "qalam: unknown command '%s'\n\n%s", cmd, kUsage);
   return 2;

@@ -96,6 +96,7 @@ int RunCommand(int argc, char** argv) {
   std::string slice;
   std::string worker_binary;
   std::string model_dir;
+  std::string topic_model;
   std::vector<std::string> worker_args;
   int64_t shard_records = 1000;
   int64_t shard_bytes = 1 << 20;
@@ -130,6 +131,10 @@ int RunCommand(int argc, char** argv) {
   RegisterAnnotateFlags(&flags, &af);
   flags.String("model-dir", &model_dir,
                "folder of the model files, passed to the local workers (default: bundled)", "DIR");
+  flags.String("model", &topic_model,
+               "topic model (from qalam train) for every article, passed to the local workers "
+               "(default: the bundled topic-ar.bin / topic-en.bin, chosen by language)",
+               "PATH");
   flags.String("worker-binary", &worker_binary,
                "local worker executable (default: qalam-worker beside qalam)", "PATH");
   flags.StringList("worker-arg", &worker_args, "extra argument for local workers (repeatable)",
@@ -182,6 +187,11 @@ int RunCommand(int argc, char** argv) {
         "--tls-* and --auth-token-file apply to --connect workers (local workers listen on "
         "private unix sockets)");
   }
+  if (st.ok() && !topic_model.empty() && !connect.empty()) {
+    st = absl::InvalidArgumentError(
+        "--model applies to local workers; start the workers of --connect with "
+        "`qalam-worker --model PATH` instead");
+  }
   if (st.ok()) st = AnnotateFlagsToBatchOptions(af, &spec.batch);
   if (st.ok() && !slice.empty()) st = ParseSlice(slice, &spec.slice_index, &spec.slice_count);
   if (!st.ok()) {
@@ -215,6 +225,7 @@ int RunCommand(int argc, char** argv) {
         "--threads=", std::max<int64_t>(1, static_cast<int64_t>(AvailableCores()) / workers)));
     lopts.extra_args.insert(lopts.extra_args.end(), worker_args.begin(), worker_args.end());
     if (!model_dir.empty()) lopts.extra_args.push_back("--model-dir=" + model_dir);
+    if (!topic_model.empty()) lopts.extra_args.push_back("--model=" + topic_model);
     absl::StatusOr<std::unique_ptr<LocalWorkers>> lw = LocalWorkers::Start(lopts);
     if (!lw.ok()) {
       std::fprintf(stderr, "qalam run: %s\n", std::string(lw.status().message()).c_str());

@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
   flags.Bool("verbose", &verbose, "log every call");
   flags.String("model-dir", &options.runtime.model_dir,
                "folder of the model files (default: the bundled models/)", "DIR");
+  flags.String("model", &options.runtime.topic_model,
+               "topic model (from qalam train) for every article, instead of the bundled "
+               "topic-ar.bin / topic-en.bin",
+               "PATH");
   flags.String("tls-cert", &security.tls_cert_file,
                "PEM certificate chain: serve TLS (with --tls-key)", "FILE");
   flags.String("tls-key", &security.tls_key_file, "PEM private key of --tls-cert", "FILE");

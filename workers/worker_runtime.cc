@@ -11,6 +11,7 @@ absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
     WorkerRuntimeOptions options) {
   AnnotatorConfig config;
   config.model_dir = options.model_dir;
+  config.topic_model = options.topic_model;
   QALAM_ASSIGN_OR_RETURN(std::unique_ptr<Annotator> annotator, Annotator::Create(config));
   return std::unique_ptr<WorkerRuntime>(new WorkerRuntime(std::move(options), std::move(annotator)));
 }

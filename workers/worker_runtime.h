@@ -49,6 +49,9 @@ class BatchInterceptor {
 struct WorkerRuntimeOptions {
   // Folder of the model files; empty = the bundled models.
   std::string model_dir;
+  // A topic model for every article instead of the bundled ones
+  // (AnnotatorConfig::topic_model); empty = the bundled ones.
+  std::string topic_model;
   // Pool threads; 0 = one per available core.
   int threads = 0;
   // Calls (batches, documents) waiting for a thread before new ones are

@@ -110,6 +110,11 @@ TEST(FillModelInfo, NamesTheVersionAndTheModels) {
   FillModelInfo(**annotator, &m);
   EXPECT_FALSE(m.qalam_version().empty());
   EXPECT_THAT(m.language_model(), ::testing::StartsWith("langid.bin "));
+  // The bundled topic models and their label sets.
+  EXPECT_THAT(m.arabic_topic_model(), ::testing::StartsWith("topic-ar.bin "));
+  EXPECT_THAT(m.english_topic_model(), ::testing::StartsWith("topic-en.bin "));
+  EXPECT_THAT(m.taxonomy(), ::testing::StartsWith("ar: culture,economy,"));
+  EXPECT_THAT(m.taxonomy(), ::testing::HasSubstr("; en: business,"));
 }
 
 TEST(FromAnnotationProto, IsTheInverseOfToAnnotationProto) {

@@ -1,8 +1,11 @@
 #include "workers/pipeline/annotator.h"
 
-#include "absl/strings/str_cat.h"
+#include <algorithm>
 #include <fstream>
 #include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 #include "common/hash.h"
 #include "common/json_writer.h"
@@ -48,18 +51,45 @@ summarize::Language SummaryLanguage(const text::LanguageResult* identified,
 Annotator::Annotator(text::AnalyzerOptions analyzer_options)
     : Annotator(analyzer_options, /*load_models=*/true) {}
 
+namespace {
+
+// True when the classifier can use tokens analysed with `o`: its features
+// need stems and the default normalisation (features.h).
+bool ClassifierCanUse(const text::AnalyzerOptions& o) {
+  return o.stems && !o.normalizer.fold_teh_marbuta;
+}
+
+bool FileExists(const std::string& path) { return std::ifstream(path).good(); }
+
+std::string Taxonomy(const classify::TopicModel& m) { return absl::StrJoin(m.labels(), ","); }
+
+}  // namespace
+
 Annotator::Annotator(text::AnalyzerOptions analyzer_options, bool load_models)
     : analyzer_(analyzer_options) {
-  if (load_models) status_ = LoadModels("");
+  if (!ClassifierCanUse(analyzer_options)) topic_analyzer_ = std::make_unique<text::Analyzer>();
+  if (load_models) {
+    AnnotatorConfig config;
+    config.analyzer = analyzer_options;
+    status_ = LoadModels(config);
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Annotator>> Annotator::Create(const AnnotatorConfig& config) {
   std::unique_ptr<Annotator> a(new Annotator(config.analyzer, /*load_models=*/false));
-  QALAM_RETURN_IF_ERROR(a->LoadModels(config.model_dir));
+  QALAM_RETURN_IF_ERROR(a->LoadModels(config));
   return a;
 }
 
-absl::Status Annotator::LoadModels(const std::string& model_dir) {
+const classify::TopicModel* Annotator::topic_model(text::Language lang) const {
+  if (topic_all_ != nullptr) return topic_all_.get();
+  if (lang == text::Language::kArabic) return topic_ar_.get();
+  if (lang == text::Language::kEnglish) return topic_en_.get();
+  return nullptr;
+}
+
+absl::Status Annotator::LoadModels(const AnnotatorConfig& config) {
+  const std::string& model_dir = config.model_dir;
   auto path = [&](const char* name) -> absl::StatusOr<std::string> {
     if (!model_dir.empty()) return absl::StrCat(model_dir, "/", name);
     return FindBundledModel(name);
@@ -69,19 +99,49 @@ absl::Status Annotator::LoadModels(const std::string& model_dir) {
   versions_.language_model = DescribeModelFile(langid_path);
   QALAM_ASSIGN_OR_RETURN(std::string ar_path, path("summarize-ar.bin"));
   QALAM_ASSIGN_OR_RETURN(std::string en_path, path("summarize-en.bin"));
+  // Keyword tables rebuilt by `qalam train` next to the topic model.
+  if (!config.topic_model.empty()) {
+    if (FileExists(config.topic_model + ".summarize-ar.bin")) {
+      ar_path = config.topic_model + ".summarize-ar.bin";
+    }
+    if (FileExists(config.topic_model + ".summarize-en.bin")) {
+      en_path = config.topic_model + ".summarize-en.bin";
+    }
+  }
   QALAM_ASSIGN_OR_RETURN(std::unique_ptr<summarize::SummaryModel> ar,
                          summarize::SummaryModel::Load(ar_path));
   QALAM_ASSIGN_OR_RETURN(std::unique_ptr<summarize::SummaryModel> en,
                          summarize::SummaryModel::Load(en_path));
   QALAM_ASSIGN_OR_RETURN(summarizer_, summarize::Summarizer::Create(std::move(ar), std::move(en)));
   versions_.summarizer = absl::StrCat(DescribeModelFile(ar_path), ", ", DescribeModelFile(en_path));
+  if (!config.topic_model.empty()) {
+    QALAM_ASSIGN_OR_RETURN(topic_all_, classify::TopicModel::Load(config.topic_model));
+    versions_.arabic_topic_model = versions_.english_topic_model =
+        DescribeModelFile(config.topic_model);
+    versions_.taxonomy = absl::StrCat("all: ", Taxonomy(*topic_all_));
+  } else {
+    QALAM_ASSIGN_OR_RETURN(std::string tar_path, path("topic-ar.bin"));
+    QALAM_ASSIGN_OR_RETURN(std::string ten_path, path("topic-en.bin"));
+    QALAM_ASSIGN_OR_RETURN(topic_ar_, classify::TopicModel::Load(tar_path));
+    QALAM_ASSIGN_OR_RETURN(topic_en_, classify::TopicModel::Load(ten_path));
+    versions_.arabic_topic_model = DescribeModelFile(tar_path);
+    versions_.english_topic_model = DescribeModelFile(ten_path);
+    versions_.taxonomy =
+        absl::StrCat("ar: ", Taxonomy(*topic_ar_), "; en: ", Taxonomy(*topic_en_));
+  }
   return absl::OkStatus();
 }
 
 std::string DescribeModelFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return absl::StrCat(path, " (unreadable)");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // One read of the whole file: an istreambuf_iterator copy took ~50 ms
+  // per 10 MB (the topic models are 10-14 MB).
+  std::string bytes(static_cast<size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
+  in.seekg(0);
+  if (!in.read(&bytes[0], static_cast<std::streamsize>(bytes.size()))) {
+    return absl::StrCat(path, " (unreadable)");
+  }
   const size_t slash = path.rfind('/');
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   return absl::StrCat(name, " ", absl::Hex(Hash64(bytes), absl::kZeroPad16));
@@ -125,10 +185,12 @@ absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptio
   result->id.assign(article.id.data(), article.id.size());
   QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.text, &scratch->analyzed));
   const text::AnalyzedText& doc = scratch->analyzed;
-  // The language serves the result line and picks the summariser's model.
+  // The language serves the result line and picks the summariser's and the
+  // classifier's models.
   const bool summaries = options.summarize || options.keywords_enabled;
   text::LanguageResult lang;
-  const bool identified = langid_ != nullptr && (options.language || summaries);
+  const bool identified =
+      langid_ != nullptr && (options.language || summaries || options.classify);
   if (identified) lang = DecideLanguage(*langid_, article);
   if (options.language) {
     if (langid_ == nullptr) return status_;
@@ -147,9 +209,36 @@ absl::Status Annotator::Annotate(const ArticleView& article, const AnnotateOptio
     text::ConvertOffsets(article.text, options.offsets, &result->sentence_offsets);
   }
   const text::AnalyzerOptions& ao = analyzer_.options();
+  bool title_analyzed = false;
+  if (options.classify) {
+    if (langid_ == nullptr || (topic_all_ == nullptr && topic_ar_ == nullptr)) return status_;
+    const classify::TopicModel* model = topic_model(lang.lang);
+    if (model != nullptr) {
+      const text::AnalyzedText* title = &scratch->title;
+      const text::AnalyzedText* body = &doc;
+      if (topic_analyzer_ == nullptr) {
+        QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.title, &scratch->title));
+        title_analyzed = true;
+      } else {
+        QALAM_RETURN_IF_ERROR(topic_analyzer_->Analyze(article.title, &scratch->topic_title));
+        QALAM_RETURN_IF_ERROR(topic_analyzer_->Analyze(article.text, &scratch->topic_body));
+        title = &scratch->topic_title;
+        body = &scratch->topic_body;
+      }
+      classify::TopicPrediction& p = scratch->prediction;
+      model->Classify(*title, *body, &scratch->topic, &p, kMaxTopicLabels, kMinLabelScore);
+      result->has_label = true;
+      result->label = model->label(p.label);
+      result->confidence = p.confidence;
+      result->labels.reserve(p.top.size());
+      for (const classify::ScoredTopic& t : p.top) {
+        result->labels.push_back(ScoredLabel{model->label(t.label), t.score});
+      }
+    }
+  }
   if (summaries && ao.stems && ao.sentences) {
     if (summarizer_ == nullptr) return status_;
-    QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.title, &scratch->title));
+    if (!title_analyzed) QALAM_RETURN_IF_ERROR(analyzer_.Analyze(article.title, &scratch->title));
     const summarize::Language summary_lang = SummaryLanguage(identified ? &lang : nullptr, doc);
     if (options.summarize) {
       summarize::SummaryOptions so;

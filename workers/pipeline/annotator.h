@@ -2,9 +2,9 @@
 // so that `qalam annotate`, the worker and the API produce identical results
 // by construction.
 //
-// It runs the text core (sentences, tokens), the language identifier and
-// the summariser (summaries and keywords); topic classification plugs in
-// here as it lands.
+// It runs the text core (sentences, tokens), the language identifier, the
+// topic classifier (label, confidence, labels) and the summariser
+// (summaries and keywords).
 //
 // An Annotator is immutable after construction and safe for concurrent use;
 // each thread passes its own AnnotatorScratch.
@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "workers/classify/topic_model.h"
 #include "workers/pipeline/article.h"
 #include "workers/summarize/summarizer.h"
 #include "workers/text/analyzer.h"
@@ -92,6 +93,12 @@ struct AnnotatorScratch {
   text::AnalyzedText title;
   summarize::SummarizerScratch summarizer;
   summarize::Summary summary;
+  classify::ClassifyScratch topic;
+  classify::TopicPrediction prediction;
+  // The article re-analysed with the classifier's analyzer options, when
+  // the Annotator's differ from them (tests only; see Annotator).
+  text::AnalyzedText topic_title;
+  text::AnalyzedText topic_body;
 };
 
 // What produced the annotations: each model as "<file> <64-bit content hash
@@ -116,11 +123,23 @@ struct AnnotatorConfig {
   // Folder of the model files; empty = the bundled models (see
   // common/model_path.h for where they are looked for).
   std::string model_dir;
+  // A topic model (from `qalam train`) that labels every article, whatever
+  // its language, instead of the bundled topic-ar.bin / topic-en.bin. When
+  // `<topic_model>.summarize-ar.bin` or `.summarize-en.bin` exist (the
+  // keyword tables `qalam train` rebuilds from the same articles), they
+  // replace that language's summariser model too.
+  std::string topic_model;
 };
+
+// At most this many labels, each with a probability of at least
+// kMinLabelScore (the best label is always there), go into "labels".
+inline constexpr int kMaxTopicLabels = 5;
+inline constexpr float kMinLabelScore = 0.01f;
 
 class Annotator {
  public:
-  // Loads the models: the language identifier (langid.bin) and the
+  // Loads the models: the language identifier (langid.bin), the topic
+  // models (topic-ar.bin and topic-en.bin, or config.topic_model) and the
   // summariser's (summarize-ar.bin, summarize-en.bin). Errors name the model
   // file and what is wrong with it (NotFound, InvalidArgument for a wrong
   // format, DataLoss for a damaged file, FailedPrecondition for a summariser
@@ -145,8 +164,16 @@ class Annotator {
   // The summariser; null when its models could not be loaded.
   const summarize::Summarizer* summarizer() const { return summarizer_.get(); }
 
+  // The topic model that labels articles identified as `lang` ("ar" or
+  // "en"; with a config.topic_model, that one for every language); null
+  // for "und" (no label: a model trained on Arabic or English news gives
+  // confident nonsense on other languages) or when none was loaded.
+  const classify::TopicModel* topic_model(text::Language lang) const;
+
   // Annotates `article` into `*result` (replacing its contents). The
-  // summary and keywords use article.title as the title (it may be empty).
+  // summary, keywords and topic use article.title as the title (it may be
+  // empty). The topic model is chosen by the article's language (see
+  // topic_model()); an article without one gets no "label" fields.
   // REQUIRES: article.text and article.title are valid UTF-8 (ArticleParser
   // or ValidateArticleText checked the text). Returns InvalidArgument for a
   // text the text core refuses (too large).
@@ -155,10 +182,15 @@ class Annotator {
 
  private:
   Annotator(text::AnalyzerOptions analyzer_options, bool load_models);
-  absl::Status LoadModels(const std::string& model_dir);
+  absl::Status LoadModels(const AnnotatorConfig& config);
 
   text::Analyzer analyzer_;
+  // The classifier's analyzer (default options) when analyzer_'s differ.
+  std::unique_ptr<text::Analyzer> topic_analyzer_;
   std::unique_ptr<text::LanguageIdentifier> langid_;
+  std::unique_ptr<const classify::TopicModel> topic_ar_;
+  std::unique_ptr<const classify::TopicModel> topic_en_;
+  std::unique_ptr<const classify::TopicModel> topic_all_;
   ModelVersions versions_;
   std::unique_ptr<const summarize::Summarizer> summarizer_;
   absl::Status status_;  // of loading the models
