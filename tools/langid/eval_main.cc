@@ -1,6 +1,6 @@
 // qalam-langid-eval: measures the language identifier.
 //
-//   qalam-langid-eval [--model FILE] [--data DIR]
+//   qalam-langid-eval [--model FILE] [--data DIR] [--dump FILE]
 //
 // On DIR/langid/dev.jsonl (12 languages; gold "ar", "en", anything else is
 // "und"): the 3-way accuracy, the recall per language, the errors, and the
@@ -45,7 +45,18 @@ struct Options {
   int64_t show_errors = 20;
   bool show_text = false;
   double min_seconds = 1.0;
+  std::string dump;  // when set: every result, one line each, full precision
 };
+
+// One line per identified text: "set id lang confidence margin ngrams", the
+// numbers printed exactly (%a), so that two builds can be compared with cmp.
+std::FILE* g_dump = nullptr;
+
+void Dump(absl::string_view set, const std::string& id, const LanguageResult& r) {
+  if (g_dump == nullptr) return;
+  std::fprintf(g_dump, "%.*s\t%s\t%s\t%a\t%a\t%a\n", static_cast<int>(set.size()), set.data(),
+               id.c_str(), r.code(), r.confidence, r.margin, r.ngrams);
+}
 
 absl::StatusOr<std::vector<Item>> ReadJsonl(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -155,6 +166,7 @@ absl::Status EvalDev(const LanguageIdentifier& id, const Options& o) {
   double min_conf_right = 1.0;
   for (const Item& it : dev) {
     const LanguageResult r = id.Identify(it.text);
+    Dump("dev", it.id, r);
     const bool ok = absl::string_view(r.code()) == Gold3(it.lang);
     right += ok;
     auto& rc = recall[it.lang];
@@ -226,6 +238,7 @@ absl::Status EvalNews(const LanguageIdentifier& id, const Options& o) {
         r = id.Identify(p);
         chars = CodePoints(p);
       }
+      Dump(absl::StrCat(name, " ", it.task, "/", it.split), it.id, r);
       const bool ok = it.lang == r.code();
       right += ok;
       auto& pc = per[it.task + "/" + it.split];
@@ -276,9 +289,16 @@ absl::Status Run(Options o) {
     }
   }
   QALAM_ASSIGN_OR_RETURN(auto id, LanguageIdentifier::Load(o.model));
+  if (!o.dump.empty()) {
+    g_dump = std::fopen(o.dump.c_str(), "w");
+    if (g_dump == nullptr) return absl::InternalError(absl::StrCat("cannot write ", o.dump));
+  }
   std::printf("model: %s\n", o.model.c_str());
   QALAM_RETURN_IF_ERROR(EvalDev(*id, o));
   QALAM_RETURN_IF_ERROR(EvalNews(*id, o));
+  if (g_dump != nullptr && std::fclose(g_dump) != 0) {
+    return absl::InternalError(absl::StrCat("cannot write ", o.dump));
+  }
   return absl::OkStatus();
 }
 
@@ -298,6 +318,10 @@ int main(int argc, char** argv) {
   flags.Int("show_errors", &o.show_errors, "errors to list per evaluation");
   flags.Bool("show_text", &o.show_text, "print the start of each misidentified dev text");
   flags.Double("min_seconds", &o.min_seconds, "minimum duration of each timing run");
+  flags.String("dump", &o.dump,
+               "also write every result to FILE (set, id, label, confidence, margin, n-grams; "
+               "numbers in exact hex-float form), to compare two builds with cmp",
+               "FILE");
   std::vector<std::string> positional;
   absl::Status st = flags.Parse(argc, argv, 1, &positional);
   if (st.ok() && flags.help_requested()) {

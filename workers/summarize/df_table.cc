@@ -11,6 +11,17 @@ namespace summarize {
 
 namespace internal {
 
+const double* MakeLogTable() {
+  auto* t = new double[kLogTableSize];
+  for (uint32_t k = 0; k < kLogTableSize; ++k) {
+    // volatile: computed by libm at run time, as the callers would, not
+    // folded by the compiler with its own (differently rounded) arithmetic.
+    volatile double x = static_cast<double>(k);
+    t[k] = std::log(x);
+  }
+  return t;
+}
+
 std::vector<std::pair<uint64_t, uint32_t>> CountTable::SortedEntries() const {
   std::vector<std::pair<uint64_t, uint32_t>> out;
   out.reserve(size_);

@@ -50,6 +50,18 @@
 
 namespace qalam {
 namespace summarize {
+namespace internal {
+
+// std::log of a small count, from a table filled at run time by the same
+// libm call (see df_table.cc): equal to std::log(static_cast<double>(k)).
+inline constexpr uint32_t kLogTableSize = 1024;
+const double* MakeLogTable();
+inline double LogCount(uint64_t k) {
+  static const double* const table = MakeLogTable();
+  return k < kLogTableSize ? table[k] : std::log(static_cast<double>(k));
+}
+
+}  // namespace internal
 
 class DfTable {
  public:
@@ -72,7 +84,8 @@ class DfTable {
   // ln((N + 1) / (df + 1)) + 1, N = num_docs(): the smoothed idf of
   // scikit-learn's TfidfVectorizer; unknown terms get the highest value.
   double Idf(uint64_t key) const {
-    return log_n1_ - std::log(static_cast<double>(table_.Find(key)) + 1.0) + 1.0;
+    // log(count + 1): the double sum is exact, so LogCount gives the same.
+    return log_n1_ - internal::LogCount(uint64_t{table_.Find(key)} + 1) + 1.0;
   }
 
   void Prefetch(uint64_t key) const { table_.Prefetch(key); }

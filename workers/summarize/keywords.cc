@@ -119,11 +119,10 @@ void KeywordExtractor::AppendForm(const text::AnalyzedText& title, const text::A
   s->forms.clear();
   s->arena.clear();
   const std::vector<KeywordToken>& toks = s->tokens;
-  const size_t T = toks.size();
-  for (size_t i = 0; i + c.n <= T; ++i) {
-    bool joined = true;
-    for (int j = 1; j < c.n; ++j) joined &= (toks[i + j].flags & internal::kKwJoin) != 0;
-    if (!joined || internal::NgramKey(&toks[i], c.n) != c.key) continue;
+  // Its occurrences, in text order: the windows of c.n joined words whose
+  // key is c.key.
+  for (uint32_t w = c.occ_head; w != KeywordScratch::kNone; w = s->occ[w].next) {
+    const size_t i = s->occ[w].pos;
     const text::AnalyzedText& doc = i < title_tokens ? title : body;
     const uint32_t off = static_cast<uint32_t>(s->arena.size());
     for (int j = 0; j < c.n; ++j) {
@@ -188,26 +187,54 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
   const bool english = model_->language() == Language::kEnglish;
 
   s->tokens.clear();
-  internal::KeywordTokens(title, &lexicon, &s->tokens);
+  internal::KeywordTokens(title, &lexicon, &s->tokens, &s->word_keys);
   const size_t title_tokens = s->tokens.size();
-  internal::KeywordTokens(body, &lexicon, &s->tokens);
+  internal::KeywordTokens(body, &lexicon, &s->tokens, &s->word_keys);
   const std::vector<KeywordToken>& toks = s->tokens;
   const size_t T = toks.size();
 
   // Candidates: every 1-4-word window inside a run.
   s->index.Clear();
   s->cands.clear();
+  s->occ.clear();
   for (size_t i = 0; i < T; ++i) {
     for (int len = 1; len <= internal::kMaxNgram && i + len <= T; ++len) {
       if (len > 1 && !(toks[i + len - 1].flags & internal::kKwJoin)) break;
       const uint64_t key = internal::NgramKey(&toks[i], len);
       bool inserted;
       const uint32_t ci = s->index.Insert(key, &inserted);
+      // (The new elements are written field by field in place: building
+      // them on the stack and copying them made the CPU load whole 8- and
+      // 16-byte words it had just stored in parts, a store-forwarding stall
+      // that took a fifth of this function's time.)
+      const uint32_t w = static_cast<uint32_t>(s->occ.size());
       if (inserted) {
-        s->cands.push_back(Candidate{key, static_cast<uint32_t>(i), 0, UINT32_MAX, 0,
-                                     static_cast<uint8_t>(len), false, true, 0.0});
+        KeywordScratch::Occurrence& o = s->occ.emplace_back();
+        o.pos = static_cast<uint32_t>(i);
+        o.next = KeywordScratch::kNone;
+        Candidate& nc = s->cands.emplace_back();
+        nc.key = key;
+        nc.pos = static_cast<uint32_t>(i);
+        nc.tf = 0;
+        nc.first = UINT32_MAX;
+        nc.sup = 0;
+        nc.occ_head = w;
+        nc.occ_tail = w;
+        nc.n = static_cast<uint8_t>(len);
+        nc.title = false;
+        nc.all_ly = true;
+        nc.score = 0.0;
       }
       Candidate& c = s->cands[ci];
+      // Only windows of the candidate's own length are its occurrences (a
+      // key shared by windows of two lengths would be a hash collision).
+      if (!inserted && len == c.n) {
+        KeywordScratch::Occurrence& o = s->occ.emplace_back();
+        o.pos = static_cast<uint32_t>(i);
+        o.next = KeywordScratch::kNone;
+        s->occ[c.occ_tail].next = w;
+        c.occ_tail = w;
+      }
       if (i < title_tokens) {
         c.title = true;
       } else {
@@ -240,18 +267,26 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
     pdf.Prefetch(c.key);
     s->ranked.push_back(ci);
   }
+  s->scored.clear();
   for (uint32_t ci : s->ranked) {
     Candidate& c = s->cands[ci];
     const double idf = pdf.Idf(c.key);
     const double pos = c.first != UINT32_MAX ? 1.0 + 0.5 / (1.0 + c.first) : 1.0;
-    const double tfw = c.tf > 0 ? 1.0 + std::log(static_cast<double>(c.tf)) : 0.5;
+    const double tfw = c.tf > 0 ? 1.0 + internal::LogCount(c.tf) : 0.5;
     const double tb = c.tf >= 2 ? 2.0 : (c.tf == 1 ? 1.0 : 0.5);
     c.score = (tfw + (c.title ? tb : 0.0)) * idf * pos * (1.0 + 0.25 * (c.n - 1));
+    s->scored.push_back({c.score, ci});
   }
-  std::sort(s->ranked.begin(), s->ranked.end(), [s](uint32_t a, uint32_t b) {
-    const double sa = s->cands[a].score, sb = s->cands[b].score;
-    return sa != sb ? sa > sb : a < b;
-  });
+  // Best first (score, then candidate index: a total order, so the sequence
+  // is the one a full sort gives). The selection seldom reads far: only the
+  // head is sorted up front, the rest if it gets there.
+  const auto better = [](const KeywordScratch::Scored& a, const KeywordScratch::Scored& b) {
+    return a.score != b.score ? a.score > b.score : a.cand < b.cand;
+  };
+  const size_t head = std::min(s->scored.size(), 4 * static_cast<size_t>(n) + 32);
+  std::nth_element(s->scored.begin(), s->scored.begin() + head, s->scored.end(), better);
+  std::sort(s->scored.begin(), s->scored.begin() + head, better);
+  size_t sorted = head;
 
   // Selection.
   s->chosen.clear();
@@ -259,7 +294,12 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
     const Candidate& c = s->cands[ci];
     return KeySet{&toks[c.pos], c.n};
   };
-  for (uint32_t ci : s->ranked) {
+  for (size_t r = 0; r < s->scored.size(); ++r) {
+    if (r == sorted) {
+      std::sort(s->scored.begin() + sorted, s->scored.end(), better);
+      sorted = s->scored.size();
+    }
+    const uint32_t ci = s->scored[r].cand;
     const Candidate& c = s->cands[ci];
     const KeySet ks = keys_of(ci);
     bool covered = false;

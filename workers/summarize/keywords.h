@@ -36,13 +36,16 @@ namespace summarize {
 
 // Per-thread work memory, reused across articles. Not thread-safe.
 struct KeywordScratch {
+  static constexpr uint32_t kNone = UINT32_MAX;
   struct Candidate {
     uint64_t key;
-    uint32_t pos;    // an occurrence: index of its first word in `tokens`
+    uint32_t pos;    // its first occurrence: index of its first word in `tokens`
     uint32_t tf;     // occurrences in the body
     uint32_t first;  // first body sentence it occurs in (UINT32_MAX: none)
     uint32_t sup;    // highest tf of a one-word-longer candidate around it
-    uint8_t n;       // words
+    // Its occurrences: a list in `occ`, in text order.
+    uint32_t occ_head, occ_tail;
+    uint8_t n;  // words
     bool title;
     bool all_ly;
     double score;
@@ -52,6 +55,15 @@ struct KeywordScratch {
     uint32_t tf;
     bool title;
   };
+  // An occurrence of a candidate (a window of its n words at `pos`) and the
+  // next one of the same candidate (kNone: the last).
+  struct Occurrence {
+    uint32_t pos, next;
+  };
+  struct Scored {
+    double score;
+    uint32_t cand;
+  };
   struct Form {
     uint32_t off, len, count, order;
     bool upper;
@@ -59,10 +71,13 @@ struct KeywordScratch {
   std::vector<internal::KeywordToken> tokens;
   internal::ScratchIndex index;
   std::vector<Candidate> cands;
+  std::vector<Occurrence> occ;
   std::vector<uint32_t> ranked;
+  std::vector<Scored> scored;
   std::vector<Chosen> chosen;
   std::vector<Form> forms;
   std::string arena;
+  internal::WordKeyCache word_keys;
 };
 
 class KeywordExtractor {
@@ -78,7 +93,8 @@ class KeywordExtractor {
                KeywordScratch* scratch, std::vector<std::string>* out) const;
 
  private:
-  // Appends the display form of candidate `c` to scratch->arena.
+  // Sets `*out` to the display form of candidate `c` (the most frequent
+  // surface form of its occurrences).
   void AppendForm(const text::AnalyzedText& title, const text::AnalyzedText& body,
                   size_t title_tokens, const KeywordScratch::Candidate& c, KeywordScratch* s,
                   std::string* out) const;

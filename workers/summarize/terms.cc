@@ -51,24 +51,32 @@ bool HasAsciiDigit(absl::string_view w) {
   return false;
 }
 
+// The letter at index i of w as a 16-bit value (first byte high), for
+// comparing with the letter constants below. REQUIRES: w.size() >= 2i + 2.
+inline uint32_t Letter(absl::string_view w, size_t i) {
+  return (uint32_t{static_cast<unsigned char>(w[2 * i])} << 8) |
+         static_cast<unsigned char>(w[2 * i + 1]);
+}
+constexpr uint32_t Code(const char* letter) {
+  return (uint32_t{static_cast<unsigned char>(letter[0])} << 8) |
+         static_cast<unsigned char>(letter[1]);
+}
+constexpr uint32_t kAlefCode = Code(kAlef), kBehCode = Code(kBeh), kFehCode = Code(kFeh),
+                   kKafCode = Code(kKaf), kLamCode = Code(kLam), kWawCode = Code(kWaw);
+
 // The recipe's single clitic prefix, longest first: the letters to strip, or
 // 0. A two- or three-letter prefix must leave two letters, a one-letter
-// prefix three.
+// prefix three. (Written with & and | rather than && and || on purpose:
+// which clitic a word starts with is data, and branches on it mispredicted.)
 size_t CliticPrefixLetters(absl::string_view w) {
   const size_t n = w.size() / 2;
-  if (n >= 5 && LetterIs(w, 1, kAlef) && LetterIs(w, 2, kLam) &&
-      (LetterIs(w, 0, kWaw) || LetterIs(w, 0, kBeh) || LetterIs(w, 0, kKaf) ||
-       LetterIs(w, 0, kFeh))) {
-    return 3;  // وال بال كال فال
-  }
-  if (n >= 4 && LetterIs(w, 1, kLam) && (LetterIs(w, 0, kLam) || LetterIs(w, 0, kAlef))) {
-    return 2;  // لل ال
-  }
-  if (n >= 4 && (LetterIs(w, 0, kWaw) || LetterIs(w, 0, kFeh) || LetterIs(w, 0, kBeh) ||
-                 LetterIs(w, 0, kLam) || LetterIs(w, 0, kKaf))) {
-    return 1;
-  }
-  return 0;
+  if (n < 4) return 0;
+  const uint32_t l0 = Letter(w, 0), l1 = Letter(w, 1), l2 = Letter(w, 2);
+  const bool wfbk = (l0 == kWawCode) | (l0 == kFehCode) | (l0 == kBehCode) | (l0 == kKafCode);
+  const bool three = (n >= 5) & (l1 == kAlefCode) & (l2 == kLamCode) & wfbk;  // وال بال كال فال
+  const bool two = (l1 == kLamCode) & ((l0 == kLamCode) | (l0 == kAlefCode));  // لل ال
+  const bool one = wfbk | (l0 == kLamCode);                                    // و ف ب ل ك
+  return three ? 3 : two ? 2 : one ? 1 : 0;
 }
 
 // Arabic clitic stripping for keyword keys (see KeywordTokens). The result
@@ -144,7 +152,7 @@ uint64_t ArabicKey(absl::string_view norm, uint64_t norm_hash, const DfTable* le
 
 // Keys a non-hashtag word token; returns false when it is not a candidate.
 bool WordKey(const text::AnalyzedText& doc, const Token& t, const DfTable* lexicon,
-             KeywordToken* kt) {
+             KeywordToken* kt, WordKeyCache* cache) {
   const absl::string_view norm = doc.norm(t);
   kt->drop = 0;
   kt->flags = 0;
@@ -169,13 +177,50 @@ bool WordKey(const text::AnalyzedText& doc, const Token& t, const DfTable* lexic
     kt->key = t.stem_hash;
     return true;
   }
-  if (IsStopWord(doc, t) || HasAsciiDigit(norm)) return false;
-  if ((t.flags & text::kTokArabic) && AllArabicPairs(norm)) {
+  // Past here, for a token flagged Arabic and not a stop word, the outcome
+  // depends only on norm, t.norm_hash and the lexicon (t.stem_hash aside,
+  // which is read, not kept): memoised.
+  WordKeyCache::Entry* e = nullptr;
+  if (cache != nullptr && (t.flags & (text::kTokArabic | text::kTokStop)) == text::kTokArabic &&
+      norm.size() <= WordKeyCache::kMaxForm) {
+    e = cache->Slot(lexicon, t.norm_hash);
+    if (e->state != 0 && e->hash == t.norm_hash && e->len == norm.size() &&
+        std::memcmp(e->form, norm.data(), norm.size()) == 0) {
+      switch (e->state) {
+        case WordKeyCache::kReject:
+          return false;
+        case WordKeyCache::kStemHash:
+          kt->key = t.stem_hash;
+          return true;
+        default:
+          kt->key = e->key;
+          kt->drop = e->drop;
+          kt->flags |= e->flags;
+          return true;
+      }
+    }
+  }
+  uint8_t state;
+  const uint8_t flags_before = kt->flags;
+  if (IsStopWord(doc, t) || HasAsciiDigit(norm)) {
+    state = WordKeyCache::kReject;
+  } else if ((t.flags & text::kTokArabic) && AllArabicPairs(norm)) {
     kt->key = ArabicKey(norm, t.norm_hash, lexicon, &kt->drop, &kt->flags);
+    state = WordKeyCache::kArabicKey;
   } else {
     kt->key = t.stem_hash;
+    state = WordKeyCache::kStemHash;
   }
-  return true;
+  if (e != nullptr) {
+    e->hash = t.norm_hash;
+    e->key = state == WordKeyCache::kArabicKey ? kt->key : 0;
+    e->state = state;
+    e->len = static_cast<uint8_t>(norm.size());
+    e->drop = state == WordKeyCache::kArabicKey ? kt->drop : 0;
+    e->flags = static_cast<uint8_t>(kt->flags & ~flags_before);
+    std::memcpy(e->form, norm.data(), norm.size());
+  }
+  return state != WordKeyCache::kReject;
 }
 
 // Appends the parts of hashtag `t` (split at '_').
@@ -236,7 +281,7 @@ bool IsStopWord(const text::AnalyzedText& doc, const Token& t) {
 }
 
 void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
-                   std::vector<KeywordToken>* out) {
+                   std::vector<KeywordToken>* out, WordKeyCache* cache) {
   const std::vector<Token>& toks = doc.tokens();
   const std::vector<text::Sentence>& sents = doc.sentences();
   for (uint32_t si = 0; si < sents.size(); ++si) {
@@ -247,7 +292,7 @@ void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
       const Token& t = toks[i];
       if (t.kind == TokenKind::kWord) {
         KeywordToken kt{};
-        if (!WordKey(doc, t, lexicon, &kt)) continue;
+        if (!WordKey(doc, t, lexicon, &kt, cache)) continue;
         kt.begin = t.begin;
         kt.end = t.end;
         kt.sentence = si;

@@ -7,6 +7,7 @@
 #ifndef QALAM_WORKERS_SUMMARIZE_TERMS_H_
 #define QALAM_WORKERS_SUMMARIZE_TERMS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -55,6 +56,42 @@ enum KeywordTokenFlag : uint8_t {
   kKwPossessive = 16,  // English 's / ’s: dropped for display
 };
 
+// A memo of the keyword keys of Arabic words, for KeywordTokens: for a word
+// token flagged Arabic (not Latin, not a stop word) whether it is a
+// candidate and its key depend only on its normalised form, that form's
+// hash and the lexicon, and news repeats its words. Direct-mapped; an entry
+// keeps the whole form and hash and is used only when both are equal. Reset
+// when used with another lexicon. One per thread: not thread-safe.
+class WordKeyCache {
+ public:
+  static constexpr size_t kMaxForm = 30;  // longer forms (bytes) are not kept
+  struct Entry {
+    uint64_t hash;
+    uint64_t key;
+    uint8_t state;  // 0: empty; else kReject, kStemHash or kArabicKey
+    uint8_t len;
+    uint8_t drop;
+    uint8_t flags;
+    char form[kMaxForm];
+  };
+  enum : uint8_t { kReject = 1, kStemHash = 2, kArabicKey = 3 };
+
+  // The entry for `form` (its hash `hash`): equal to it when e->state != 0,
+  // e->hash == hash and e->len/e->form match; else the entry to overwrite.
+  Entry* Slot(const DfTable* lexicon, uint64_t hash) {
+    if (lexicon != lexicon_ || entries_.empty()) {
+      entries_.assign(kEntries, Entry{});
+      lexicon_ = lexicon;
+    }
+    return &entries_[(hash ^ (hash >> 29)) & (kEntries - 1)];
+  }
+
+ private:
+  static constexpr size_t kEntries = 8192;
+  std::vector<Entry> entries_;
+  const DfTable* lexicon_ = nullptr;
+};
+
 // Appends the keyword candidate words of `doc` to `*out`, in text order.
 // Stop words, numbers, words with digits and words of one character are not
 // candidates (except all-capital acronyms such as "US" and a capitalised
@@ -68,8 +105,9 @@ enum KeywordTokenFlag : uint8_t {
 // لل -> ال, and و ف ب ل before a word the lexicon knows (count >= 5 and at
 // least three times that of the whole word). `lexicon` may be null (no
 // lexicon-based stripping).
+// `cache` (may be null) only saves work: the tokens are the same with it.
 void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
-                   std::vector<KeywordToken>* out);
+                   std::vector<KeywordToken>* out, WordKeyCache* cache = nullptr);
 
 // The key of the phrase of `n` consecutive keyword tokens at `t`.
 inline uint64_t NgramKey(const KeywordToken* t, int n) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 namespace qalam {
 namespace summarize {
@@ -251,6 +252,137 @@ size_t SkipBullets(absl::string_view s) {
                    [](uint32_t c) { return c == '*' || c == 0x2022 || c == '-' || IsSpace(c); });
 }
 
+// True when one of the phrases IsBoilerplate looks for anywhere starts at
+// byte i of s, trying only the phrases that can start with s[i].
+bool PhraseAt(absl::string_view s, size_t i) {
+  const char c = Lower(s[i]);
+  switch (c) {
+    case 'a':
+      if (MatchAt(s, i, "all rights reserved")) return true;
+      break;
+    case 'c':
+      if (MatchAt(s, i, "copyright \xC2\xA9")) return true;
+      break;
+    case 'd':
+      if (MatchAt(s, i, "do not necessarily ") &&
+          (MatchAt(s, i + 19, "reflect") || MatchAt(s, i + 19, "represent"))) {
+        return true;
+      }
+      break;
+    case 't':
+      if (MatchAt(s, i, "the opinions expressed")) return true;
+      break;
+    case 'g':
+      if (MatchAt(s, i, "getty images")) return true;
+      break;
+    case 'h':
+      if (MatchAt(s, i, "http://") || MatchAt(s, i, "https://")) return true;
+      break;
+    case 'w':
+      if (MatchAt(s, i, "www.") && IsWordChar(s, i + 4)) return true;
+      break;
+    case '\xD9':
+      if (i + 1 < s.size()) {
+        const char d = s[i + 1];
+        if (d == '\x87' && MatchAt(s, i,  // هذا المقال بقلم
+                                   "\xD9\x87\xD8\xB0\xD8\xA7 \xD8\xA7\xD9\x84\xD9\x85\xD9\x82"
+                                   "\xD8\xA7\xD9\x84 \xD8\xA8\xD9\x82\xD9\x84\xD9\x85")) {
+          return true;
+        }
+        if (d == '\x86' && MatchAt(s, i,  // نشر هذا المقال
+                                   "\xD9\x86\xD8\xB4\xD8\xB1 \xD9\x87\xD8\xB0\xD8\xA7 \xD8\xA7"
+                                   "\xD9\x84\xD9\x85\xD9\x82\xD8\xA7\xD9\x84")) {
+          return true;
+        }
+        if (d == '\x84' && MatchAt(s, i,  // لا تعكس بالضرورة
+                                   "\xD9\x84\xD8\xA7 \xD8\xAA\xD8\xB9\xD9\x83\xD8\xB3 \xD8\xA8"
+                                   "\xD8\xA7\xD9\x84\xD8\xB6\xD8\xB1\xD9\x88\xD8\xB1\xD8\xA9")) {
+          return true;
+        }
+      }
+      break;
+    case '\xD8':
+      if (i + 1 < s.size() && s[i + 1] == '\xA7' &&
+          MatchAt(s, i,  // التوقيت: غرينتش
+                  "\xD8\xA7\xD9\x84\xD8\xAA\xD9\x88\xD9\x82\xD9\x8A\xD8\xAA: \xD8\xBA\xD8\xB1"
+                  "\xD9\x8A\xD9\x86\xD8\xAA\xD8\xB4")) {
+        return true;
+      }
+      break;
+    default:
+      break;
+  }
+  return false;
+}
+
+// The filter in front of PhraseAt. Each phrase but "www." is at least 7
+// bytes long; for each, two adjacent 4-byte windows inside it (at offsets k
+// and k + 1, picked to be rare in news) are in a 4096-bit set, hashed after
+// or-ing 0x20 into every byte. Or-ing 0x20 maps an ASCII letter and its
+// upper case to the same byte and leaves every other byte of a phrase as it
+// is, so text that MatchAt accepts hashes like the phrase. One of the two
+// windows of a phrase starts at an even offset of the text, so only even
+// offsets need a look-up: a clear bit there rules out a phrase starting
+// 0 to kMaxBack bytes earlier. "www." (followed by a word character, so 5
+// bytes) is caught by its 3-byte windows "www" and "ww." at offsets 0 and 1.
+class PhraseFilter {
+ public:
+  static constexpr size_t kMaxBack = 21;  // the largest k + 1 below
+
+  PhraseFilter() {
+    const std::pair<absl::string_view, size_t> windows[] = {
+        {"all rights reserved", 11},
+        {"copyright \xC2\xA9", 0},
+        {"do not necessarily ", 7},
+        {"the opinions expressed", 4},
+        {"getty images", 0},
+        {"http://", 1},
+        {"https://", 1},
+        // هذا المقال بقلم: at بقلم
+        {"\xD9\x87\xD8\xB0\xD8\xA7 \xD8\xA7\xD9\x84\xD9\x85\xD9\x82\xD8\xA7\xD9\x84 "
+         "\xD8\xA8\xD9\x82\xD9\x84\xD9\x85",
+         20},
+        // نشر هذا المقال: at نشر
+        {"\xD9\x86\xD8\xB4\xD8\xB1 \xD9\x87\xD8\xB0\xD8\xA7", 0},
+        // لا تعكس بالضرورة: at عك
+        {"\xD9\x84\xD8\xA7 \xD8\xAA\xD8\xB9\xD9\x83\xD8\xB3", 7},
+        // التوقيت: غرينتش: at ": غ"
+        {"\xD8\xA7\xD9\x84\xD8\xAA\xD9\x88\xD9\x82\xD9\x8A\xD8\xAA: \xD8\xBA\xD8\xB1", 14},
+    };
+    for (const auto& [phrase, k] : windows) {
+      for (size_t o = k; o <= k + 1; ++o) {
+        const uint32_t b = Bucket(Load4(phrase.data() + o));
+        bits_[b >> 6] |= uint64_t{1} << (b & 63);
+      }
+    }
+  }
+  // Whether a phrase may start in [i - kMaxBack, i], for an even i with 4
+  // bytes at p = text + i.
+  bool MayCover(const char* p) const {
+    const uint32_t v = Load4(p);
+    const uint32_t b = Bucket(v);
+    const uint32_t v3 = v & 0x00FFFFFFu;  // little-endian: the first 3 bytes
+    return ((bits_[b >> 6] >> (b & 63)) & 1) | (v3 == kWww3) | (v3 == kWwDot3);
+  }
+
+ private:
+  static uint32_t Load4(const char* p) {
+    const unsigned char* u = reinterpret_cast<const unsigned char*>(p);
+    return (uint32_t{u[0]} | (uint32_t{u[1]} << 8) | (uint32_t{u[2]} << 16) |
+            (uint32_t{u[3]} << 24)) |
+           0x20202020u;
+  }
+  static uint32_t Bucket(uint32_t v) { return (v * 0x9E3779B1u) >> 20; }
+  static constexpr uint32_t kWww3 = 'w' | ('w' << 8) | ('w' << 16);
+  static constexpr uint32_t kWwDot3 = 'w' | ('w' << 8) | ('.' << 16);
+  uint64_t bits_[64] = {};
+};
+
+const PhraseFilter& Filter() {
+  static const PhraseFilter* f = new PhraseFilter();
+  return *f;
+}
+
 }  // namespace
 
 size_t DatelineLength(absl::string_view s) {
@@ -293,64 +425,18 @@ bool IsBoilerplate(absl::string_view s) {
       }
     }
   }
-  // Anywhere: one pass, trying only the phrases that can start at each byte.
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = Lower(s[i]);
-    switch (c) {
-      case 'a':
-        if (MatchAt(s, i, "all rights reserved")) return true;
-        break;
-      case 'c':
-        if (MatchAt(s, i, "copyright \xC2\xA9")) return true;
-        break;
-      case 'd':
-        if (MatchAt(s, i, "do not necessarily ") &&
-            (MatchAt(s, i + 19, "reflect") || MatchAt(s, i + 19, "represent"))) {
-          return true;
-        }
-        break;
-      case 't':
-        if (MatchAt(s, i, "the opinions expressed")) return true;
-        break;
-      case 'g':
-        if (MatchAt(s, i, "getty images")) return true;
-        break;
-      case 'h':
-        if (MatchAt(s, i, "http://") || MatchAt(s, i, "https://")) return true;
-        break;
-      case 'w':
-        if (MatchAt(s, i, "www.") && IsWordChar(s, i + 4)) return true;
-        break;
-      case '\xD9':
-        if (i + 1 < s.size()) {
-          const char d = s[i + 1];
-          if (d == '\x87' && MatchAt(s, i,  // هذا المقال بقلم
-                                     "\xD9\x87\xD8\xB0\xD8\xA7 \xD8\xA7\xD9\x84\xD9\x85\xD9\x82"
-                                     "\xD8\xA7\xD9\x84 \xD8\xA8\xD9\x82\xD9\x84\xD9\x85")) {
-            return true;
-          }
-          if (d == '\x86' && MatchAt(s, i,  // نشر هذا المقال
-                                     "\xD9\x86\xD8\xB4\xD8\xB1 \xD9\x87\xD8\xB0\xD8\xA7 \xD8\xA7"
-                                     "\xD9\x84\xD9\x85\xD9\x82\xD8\xA7\xD9\x84")) {
-            return true;
-          }
-          if (d == '\x84' && MatchAt(s, i,  // لا تعكس بالضرورة
-                                     "\xD9\x84\xD8\xA7 \xD8\xAA\xD8\xB9\xD9\x83\xD8\xB3 \xD8\xA8"
-                                     "\xD8\xA7\xD9\x84\xD8\xB6\xD8\xB1\xD9\x88\xD8\xB1\xD8\xA9")) {
-            return true;
-          }
-        }
-        break;
-      case '\xD8':
-        if (i + 1 < s.size() && s[i + 1] == '\xA7' &&
-            MatchAt(s, i,  // التوقيت: غرينتش
-                    "\xD8\xA7\xD9\x84\xD8\xAA\xD9\x88\xD9\x82\xD9\x8A\xD8\xAA: \xD8\xBA\xD8\xB1"
-                    "\xD9\x8A\xD9\x86\xD8\xAA\xD8\xB4")) {
-          return true;
-        }
-        break;
-      default:
-        break;
+  // Anywhere: a look-up at every other byte (see PhraseFilter); where it
+  // fires, every start it covers is tried. A phrase starting at i has a
+  // window starting at an even offset j <= i + kMaxBack with j + 4 <= the
+  // end of the phrase, so the even offsets with 4 bytes left cover every
+  // start.
+  const size_t size = s.size();
+  const PhraseFilter& filter = Filter();
+  const char* d = s.data();
+  for (size_t j = 0; j + 4 <= size; j += 2) {
+    if (!filter.MayCover(d + j)) continue;
+    for (size_t i = j > PhraseFilter::kMaxBack ? j - PhraseFilter::kMaxBack : 0; i <= j; ++i) {
+      if (PhraseAt(s, i)) return true;
     }
   }
   return false;

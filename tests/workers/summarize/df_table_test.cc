@@ -1,5 +1,8 @@
 #include "workers/summarize/df_table.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -75,6 +78,67 @@ TEST(KeywordTokens, LexiconDecidesWhetherALetterIsAClitic) {
   EXPECT_EQ(t[0].drop, 1);
   EXPECT_EQ(t[2].drop, 0);  // ليلى keeps its lam
   EXPECT_NE(t[2].key, t[3].key);
+}
+
+bool SameTokens(const std::vector<internal::KeywordToken>& a,
+                const std::vector<internal::KeywordToken>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].key != b[i].key || a[i].begin != b[i].begin || a[i].end != b[i].end ||
+        a[i].sentence != b[i].sentence || a[i].drop != b[i].drop || a[i].flags != b[i].flags) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(KeywordTokens, WordKeyCacheChangesNothing) {
+  Doc d(
+      "والحكومة الحكومة للحكومة للغة اللغة وبريطانيا بريطانيا ليلى يلي فهو بأن في "
+      "كبرى كان 2024م ولبنان لبنان بالقاهرة القاهرة مـصـر مصر #هاني_شاكر هاني "
+      "Elections election US New York الحكومة والحكومة للحكومة للغة وبريطانيا ليلى فهو "
+      "بالقاهرة مـصـر 2024م كبرى ولبنان");
+  const auto& toks = d.get().tokens();
+  std::vector<std::pair<uint64_t, uint32_t>> e = {{toks[6].norm_hash, 500},
+                                                  {toks[5].norm_hash, 10},
+                                                  {toks[8].norm_hash, 200},
+                                                  {toks[7].norm_hash, 100},
+                                                  {toks[4].norm_hash, 50}};
+  std::sort(e.begin(), e.end());
+  e.erase(std::unique(e.begin(), e.end(),
+                      [](const auto& x, const auto& y) { return x.first == y.first; }),
+          e.end());
+  const DfTable lexicon(1000, e);
+  for (const DfTable* lex : {static_cast<const DfTable*>(nullptr), &lexicon}) {
+    std::vector<internal::KeywordToken> plain;
+    internal::KeywordTokens(d.get(), lex, &plain);
+    ASSERT_GT(plain.size(), 20u);
+    internal::WordKeyCache cache;
+    for (int pass = 0; pass < 3; ++pass) {  // the first fills the cache
+      std::vector<internal::KeywordToken> cached;
+      internal::KeywordTokens(d.get(), lex, &cached, &cache);
+      EXPECT_TRUE(SameTokens(plain, cached)) << "lexicon " << (lex != nullptr) << " pass " << pass;
+    }
+  }
+  // One cache used with two lexicons in turn.
+  internal::WordKeyCache cache;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const DfTable* lex : {static_cast<const DfTable*>(nullptr), &lexicon}) {
+      std::vector<internal::KeywordToken> plain, cached;
+      internal::KeywordTokens(d.get(), lex, &plain);
+      internal::KeywordTokens(d.get(), lex, &cached, &cache);
+      EXPECT_TRUE(SameTokens(plain, cached)) << "lexicon " << (lex != nullptr) << " pass " << pass;
+    }
+  }
+}
+
+TEST(LogCount, EqualsLibmLog) {
+  for (uint64_t k = 0; k < 3 * internal::kLogTableSize; ++k) {
+    volatile double x = static_cast<double>(k);
+    const double want = std::log(x);
+    const double got = internal::LogCount(k);
+    EXPECT_EQ(std::memcmp(&want, &got, sizeof(double)), 0) << k;
+  }
 }
 
 TEST(DfTableBuilder, CountsDocumentsNotOccurrences) {

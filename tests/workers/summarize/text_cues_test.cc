@@ -1,6 +1,8 @@
 #include "workers/summarize/text_cues.h"
 
+#include <random>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -56,6 +58,69 @@ TEST(Boilerplate, MatchesAnchoredCuesAndPhrases) {
   EXPECT_FALSE(IsBoilerplate("He told reporters to read more carefully."));
   EXPECT_FALSE(IsBoilerplate("شاهد عيان قال إن الانفجار كان قويا."));
   EXPECT_FALSE(IsBoilerplate("نقلت الوكالة عن مصدر رسمي أن الوزير استقال."));
+}
+
+// The phrases IsBoilerplate finds anywhere in a sentence, as plainly as
+// possible: the specification its filtered scan must agree with.
+bool ReferenceContainsPhrase(const std::string& s) {
+  auto at = [&](size_t i, const std::string& lit) {
+    if (s.size() < i || s.size() - i < lit.size()) return false;
+    for (size_t k = 0; k < lit.size(); ++k) {
+      char c = s[i + k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      if (c != lit[k]) return false;
+    }
+    return true;
+  };
+  auto word_char = [&](size_t i) {
+    if (i >= s.size()) return false;
+    const unsigned char b = static_cast<unsigned char>(s[i]);
+    return b >= 0x80 || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+           (b >= '0' && b <= '9') || b == '_';
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    for (const char* lit : {"all rights reserved", "copyright \xC2\xA9", "the opinions expressed",
+                            "getty images", "http://", "https://", "هذا المقال بقلم",
+                            "نشر هذا المقال", "لا تعكس بالضرورة", "التوقيت: غرينتش"}) {
+      if (at(i, lit)) return true;
+    }
+    if (at(i, "do not necessarily ") &&
+        (at(i + 19, "reflect") || at(i + 19, "represent"))) {
+      return true;
+    }
+    if (at(i, "www.") && word_char(i + 4)) return true;
+  }
+  return false;
+}
+
+// Random sentences made of pieces of the phrases (whole, cut, in mixed case),
+// news words and odd bytes: the filtered scan finds exactly what the plain
+// one finds, at every alignment.
+TEST(Boilerplate, FilteredScanAgreesWithPlainScan) {
+  const std::vector<std::string> pieces = {
+      "All Rights Reserved", "all rights", " reserved", "COPYRIGHT \xC2\xA9", "copyright",
+      "The opinions expressed", "opinions", "Getty Images", "getty", "HTTP://", "https://x",
+      "http:/", "www.", "WWW.", "www", "ww.", "w", ".", "do not necessarily ", "reflect",
+      "represent", "Do Not Necessarily Reflect", "هذا المقال بقلم", "هذا المقال", "بقلم",
+      "نشر هذا المقال", "نشر", "لا تعكس بالضرورة", "لا تعكس", "التوقيت: غرينتش", "التوقيت",
+      ": غ", "الخبر", "ال", "قال", " ", "  ", "a", "x", "_", "9", "\xC2\xA9", "\xD8", "\xD9",
+      "(", "-", "news", "the", "\xE2\x80\x99"};
+  std::mt19937 rng(20261129);
+  int found = 0;
+  for (int iter = 0; iter < 200000; ++iter) {
+    std::string s = "x ";  // no start-anchored cue can match
+    const int n = 1 + static_cast<int>(rng() % 8);
+    for (int k = 0; k < n; ++k) {
+      std::string p = pieces[rng() % pieces.size()];
+      if (rng() % 4 == 0 && p.size() > 1) p = p.substr(rng() % p.size());  // cut the front
+      if (rng() % 4 == 0 && p.size() > 1) p.resize(1 + rng() % (p.size() - 1));  // and the back
+      s += p;
+    }
+    const bool want = ReferenceContainsPhrase(s);
+    found += want;
+    ASSERT_EQ(IsBoilerplate(s), want) << "\"" << s << "\"";
+  }
+  EXPECT_GT(found, 10000);  // the test exercises both answers
 }
 
 TEST(BylineOrCaption, ShortBylinesAndCaptions) {
