@@ -113,6 +113,7 @@ uint32_t Classify(UChar32 cp, const icu::Normalizer2* nfkc) {
 // keyboard spelling of Arabic letters.
 struct NewsSink {
   static constexpr bool kOtherNgrams = false;
+  static constexpr bool kCanStop = false;
   int want;
   bool persian_keyboard;
   uint32_t mask;
@@ -144,6 +145,7 @@ struct NewsSink {
 // Adds every n-gram of a list word, whatever its script, with a weight.
 struct ListSink {
   static constexpr bool kOtherNgrams = true;
+  static constexpr bool kCanStop = false;
   uint32_t mask;
   double weight;
   std::vector<double>* counts;

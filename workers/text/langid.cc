@@ -42,7 +42,9 @@ const char* LanguageCode(Language lang) {
 // one table row of plain adds per n-gram, with no multiply.
 struct LanguageIdentifier::Accumulator {
   static constexpr bool kOtherNgrams = false;
+  static constexpr bool kCanStop = true;
 
+  const LanguageIdentifier* id;
   const uint8_t* lat;
   const uint8_t* ara;
   uint32_t mask_lat;
@@ -52,6 +54,9 @@ struct LanguageIdentifier::Accumulator {
   uint64_t q_ara[2][kArabicLanguages] = {};
   uint64_t n_lat[2] = {0, 0};  // n-grams, [cap]
   uint64_t n_ara[2] = {0, 0};
+  // The early exit: the scored n-gram count at which the decision is next
+  // taken on the text so far.
+  uint64_t next_check = kStopMinNgrams;
 
   uint32_t Map(uint32_t /*cls*/, uint32_t folded) const { return folded; }
   void Letter(uint32_t cls) { ++letters[cls]; }
@@ -68,6 +73,16 @@ struct LanguageIdentifier::Accumulator {
       for (int l = 0; l < kArabicLanguages; ++l) q[l] += row[l];
       ++n_ara[cap];
     }
+  }
+  // Called by the pass after each chunk: true once the text so far is
+  // decisively ar or en (the early exit of langid.h). The test is one
+  // compare per chunk; Decide runs at most once per kStopCheckEvery n-grams.
+  bool Stop() {
+    const uint64_t scored = n_lat[0] + n_lat[1] + n_ara[0] + n_ara[1];
+    if (scored < next_check) return false;
+    next_check = scored + kStopCheckEvery;
+    const LanguageResult r = id->Decide(*this);
+    return r.lang != Language::kUndetermined && r.confidence >= kStopConfidence;
   }
 };
 
@@ -117,7 +132,7 @@ absl::StatusOr<std::string> LanguageIdentifier::DefaultModelPath() {
 }
 
 LanguageResult LanguageIdentifier::Identify(absl::string_view text) const {
-  Accumulator acc{model_.lat.data(), model_.ara.data(), mask_lat_, mask_ara_};
+  Accumulator acc{this, model_.lat.data(), model_.ara.data(), mask_lat_, mask_ara_};
   langid::ScanText(chars_, text, &acc);
   return Decide(acc);
 }
@@ -126,9 +141,8 @@ LanguageResult LanguageIdentifier::IdentifyArticle(absl::string_view title,
                                                    absl::string_view text) const {
   // A scan ends its last word and chunk at the end of its input, so scanning
   // the title and then the text is scanning "title\ntext".
-  Accumulator acc{model_.lat.data(), model_.ara.data(), mask_lat_, mask_ara_};
-  langid::ScanText(chars_, title, &acc);
-  langid::ScanText(chars_, text, &acc);
+  Accumulator acc{this, model_.lat.data(), model_.ara.data(), mask_lat_, mask_ara_};
+  if (!langid::ScanText(chars_, title, &acc)) langid::ScanText(chars_, text, &acc);
   return Decide(acc);
 }
 

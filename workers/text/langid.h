@@ -19,9 +19,27 @@
 // when its mean log-likelihood margin per n-gram over the best other language
 // exceeds a threshold, and "und" otherwise: other languages, other scripts,
 // too little text (fewer than 4 letters), digits, URLs, e-mail addresses.
+//
+// Long texts: early exit. Scoring stops once the text read so far is
+// decisively Arabic or English. The pass checks after whitespace-delimited
+// chunks only: at the first chunk end where at least kStopMinNgrams n-grams
+// (of either script, each counted once whatever its weight) have been scored,
+// and then each time another kStopCheckEvery have been, it takes the
+// decision on the text so far; if that is "ar" or "en" with confidence
+// >= kStopConfidence, it is the result and the rest of the text is not
+// read. Otherwise the scan goes on, so every "und" rests on the whole text.
+// kStopMinNgrams is the model's n0: the length beyond which more n-grams no
+// longer raise the confidence factor sqrt(min(n, n0) / n_ref), about 50
+// words of English or Arabic. The rule depends only on the text, so it is
+// deterministic, texts shorter than that are always read whole, and
+// IdentifyArticle(title, text) is still exactly Identify(title + "\n" +
+// text). For a text that stopped early, the confidence is that of the part
+// read (>= kStopConfidence rather than the whole text's, which is closer to
+// 1), and margin / ngrams describe that part.
 #ifndef QALAM_WORKERS_TEXT_LANGID_H_
 #define QALAM_WORKERS_TEXT_LANGID_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -93,6 +111,14 @@ class LanguageIdentifier {
   LanguageResult IdentifyArticle(absl::string_view title, absl::string_view text) const;
 
   const langid::Model& model() const { return model_; }
+
+  // The early exit (see the top of this file): the decision is first taken
+  // on the text so far once kStopMinNgrams n-grams are scored, then after
+  // every further kStopCheckEvery, and scoring stops when it is "ar" or "en"
+  // with at least kStopConfidence.
+  static constexpr uint64_t kStopMinNgrams = 1000;
+  static constexpr uint64_t kStopCheckEvery = 256;
+  static constexpr double kStopConfidence = 0.9999;
 
   // Immutable, and it owns ~850 KB of tables: neither copyable nor movable
   // (share it by reference or through the unique_ptr).

@@ -258,6 +258,13 @@ class CharTable {
 // (only the builder's word lists want that). `cap` is true for a Latin word
 // whose first letter is upper case.
 //
+// When Sink::kCanStop is true, the pass also calls sink->Stop() after every
+// chunk (whitespace-delimited run, skipped or not) and returns early, with
+// true, as soon as it answers true; otherwise it returns false at the end of
+// the text. A chunk boundary is the only place it stops, so the pass never
+// leaves a word half-scored, and stopping after "a" when the pass runs over
+// "a" then "b" is stopping at the same point of "a\nb".
+//
 // Chunks are runs of non-whitespace; a skipped chunk (IsSkippedChunk) reports
 // nothing. Within a chunk, letters of one class form a word; kSep ends it and
 // kSkip is ignored. A word w yields every 1..4-gram of " w " except the lone
@@ -266,7 +273,7 @@ class CharTable {
 // Running the pass over "a" then over "b" with the same sink is the same as
 // running it over "a\nb". Any bytes are safe (see NextCodePoint).
 template <typename Sink>
-void ScanText(const CharTable& table, absl::string_view text, Sink* sink) {
+bool ScanText(const CharTable& table, absl::string_view text, Sink* sink) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
   const unsigned char* const end = p + text.size();
   // The open word: script (-1: none), capitalised, symbols pushed so far
@@ -331,7 +338,11 @@ void ScanText(const CharTable& table, absl::string_view text, Sink* sink) {
       if (len) end_word();
     }
     p = e;
+    if constexpr (Sink::kCanStop) {
+      if (sink->Stop()) return true;
+    }
   }
+  return false;
 }
 
 }  // namespace langid

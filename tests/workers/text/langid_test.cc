@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <new>
 #include <random>
 #include <string>
@@ -274,6 +275,85 @@ TEST_F(LangidTest, LongerTextIsMoreConfident) {
   EXPECT_EQ(long_r.lang, Language::kEnglish);
   EXPECT_GT(long_r.confidence, 0.999);
   EXPECT_LT(short_r.confidence, long_r.confidence);
+}
+
+// kAntArabic `times` times over, one sentence a line: ~500 n-grams a round.
+std::string LongArabic(int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) {
+    for (const char* s : kAntArabic) (out += s) += '\n';
+  }
+  return out;
+}
+
+std::string LongOwn(const char* const* begin, const char* const* end, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) {
+    for (const char* const* s = begin; s != end; ++s) (out += *s) += ' ';
+  }
+  return out;
+}
+
+TEST_F(LangidTest, LongArabicOrEnglishStopsOnceDecisive) {
+  const double min_ngrams = static_cast<double>(LanguageIdentifier::kStopMinNgrams);
+  const std::string ar = LongArabic(20);  // ~10,000 n-grams
+  const LanguageResult r = id_->Identify(ar);
+  EXPECT_EQ(r.lang, Language::kArabic);
+  EXPECT_GE(r.confidence, LanguageIdentifier::kStopConfidence);
+  // Arabic n-grams all have full weight: ngrams is the count scored.
+  EXPECT_GE(r.ngrams, min_ngrams);
+  EXPECT_LT(r.ngrams, 2 * min_ngrams);
+  // What follows the decisive beginning is not read, even in another
+  // language: the result is the same to the last bit.
+  const std::string en = LongOwn(std::begin(kOwnEnglish), std::end(kOwnEnglish), 40);
+  const LanguageResult r2 = id_->Identify(ar + "\n" + en);
+  EXPECT_EQ(r2.lang, r.lang);
+  EXPECT_EQ(r2.confidence, r.confidence);
+  EXPECT_EQ(r2.margin, r.margin);
+  EXPECT_EQ(r2.ngrams, r.ngrams);
+
+  const LanguageResult e = id_->Identify(en);  // ~12,000 n-grams
+  EXPECT_EQ(e.lang, Language::kEnglish);
+  EXPECT_GE(e.confidence, LanguageIdentifier::kStopConfidence);
+  EXPECT_LT(e.ngrams, 2 * min_ngrams);
+}
+
+TEST_F(LangidTest, ShortTextsAndUndAreReadWhole) {
+  // Below kStopMinNgrams n-grams nothing changes: doubling a short text
+  // doubles the n-grams scored.
+  const std::string s = kAntArabic[1];
+  const LanguageResult one = id_->Identify(s);
+  const LanguageResult two = id_->Identify(s + "\n" + s);
+  ASSERT_LT(two.ngrams, static_cast<double>(LanguageIdentifier::kStopMinNgrams));
+  EXPECT_EQ(two.ngrams, 2 * one.ngrams);
+  // A long text that is not ar/en is read to the end.
+  const std::string fr =
+      LongOwn(std::begin(kOwnFrenchSpanishGerman), std::end(kOwnFrenchSpanishGerman), 20);
+  const LanguageResult f1 = id_->Identify(fr);
+  const LanguageResult f2 = id_->Identify(fr + fr);
+  EXPECT_EQ(f1.lang, Language::kUndetermined);
+  EXPECT_EQ(f2.lang, Language::kUndetermined);
+  EXPECT_GT(f1.ngrams, 4 * static_cast<double>(LanguageIdentifier::kStopMinNgrams));
+  EXPECT_EQ(f2.ngrams, 2 * f1.ngrams);
+}
+
+TEST_F(LangidTest, IdentifyArticleStopsWhereIdentifyDoes) {
+  const std::string ar = LongArabic(20);
+  const std::string en = LongOwn(std::begin(kOwnEnglish), std::end(kOwnEnglish), 40);
+  const std::pair<std::string, std::string> articles[] = {
+      {ar, en},                 // stops within the title
+      {"Ministers", en},        // within the text
+      {kAntArabic[0], ar},      // within the text
+      {en.substr(0, 200), en},  // the first check spans the title/text boundary
+  };
+  for (const auto& [title, text] : articles) {
+    const LanguageResult a = id_->IdentifyArticle(title, text);
+    const LanguageResult b = id_->Identify(title + "\n" + text);
+    EXPECT_EQ(a.lang, b.lang) << title.substr(0, 40);
+    EXPECT_EQ(a.confidence, b.confidence) << title.substr(0, 40);
+    EXPECT_EQ(a.margin, b.margin) << title.substr(0, 40);
+    EXPECT_EQ(a.ngrams, b.ngrams) << title.substr(0, 40);
+  }
 }
 
 TEST_F(LangidTest, IdentifyArticleIsIdentifyOfTitleNewlineText) {
