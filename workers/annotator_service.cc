@@ -71,7 +71,7 @@ class AnnotateStreamReactor final
       absl::MutexLock l(&mu_);
       Decide(&a);
     }
-    Act(a);
+    Act(this, a);
   }
 
   void OnReadDone(bool ok) override {
@@ -86,7 +86,7 @@ class AnnotateStreamReactor final
       }
       Decide(&a);
     }
-    Act(a);
+    Act(this, a);
   }
 
   void OnWriteDone(bool ok) override {
@@ -102,7 +102,7 @@ class AnnotateStreamReactor final
       }
       Decide(&a);
     }
-    Act(a);
+    Act(this, a);
   }
 
   void OnCancel() override {
@@ -114,7 +114,7 @@ class AnnotateStreamReactor final
       aborted_ = true;
       Decide(&a);
     }
-    Act(a);
+    Act(this, a);
   }
 
   void OnDone() override {
@@ -192,7 +192,7 @@ class AnnotateStreamReactor final
       --pending_;
       Decide(&a);
     }
-    Act(a);
+    Act(this, a);
   }
 
   absl::Status CheckAlive() const {
@@ -232,10 +232,16 @@ class AnnotateStreamReactor final
     }
   }
 
-  void Act(const Actions& a) {
-    if (a.write != nullptr) StartWrite(a.write);
-    if (a.read) StartRead(&request_);
-    if (a.finish) Finish(a.status);
+  // Static, and touching the reactor only for an action: once mu_ is
+  // released another thread may finish the call, and OnDone deletes it, so
+  // a call with nothing to do must not even name `r`. An action keeps `r`
+  // alive until it is issued: a write or a read outstanding (writing_,
+  // reading_) holds Decide back from finishing, and a write and a finish,
+  // or a read and a finish, are never decided together.
+  static void Act(AnnotateStreamReactor* r, const Actions& a) {
+    if (a.write != nullptr) r->StartWrite(a.write);
+    if (a.read) r->StartRead(&r->request_);
+    if (a.finish) r->Finish(a.status);
   }
 
   WorkerRuntime* const rt_;
