@@ -183,6 +183,10 @@ absl::Status TopicModel::BuildIndex(absl::string_view what) {
   return absl::OkStatus();
 }
 
+void TopicModel::PrefetchSlot(uint32_t bucket) const {
+  __builtin_prefetch(&slots_[(bucket * 0x9E3779B1u) >> slot_shift_]);
+}
+
 const float* TopicModel::FindRow(uint32_t bucket) const {
   const uint32_t mask = static_cast<uint32_t>(slots_.size() - 1);
   uint32_t i = (bucket * 0x9E3779B1u) >> slot_shift_;
@@ -428,9 +432,33 @@ void TopicModel::DecisionValues(const text::AnalyzedText& title, const text::Ana
   std::vector<float>& scores = scratch->scores;
   scores.assign(k, 0.0f);
   float* s = scores.data();
+  // The model is megabytes of rows reached through a hash table: two cache
+  // misses per feature, one depending on the other. Finding every row first,
+  // with the slot of the feature kAhead places on prefetched and each row
+  // prefetched as soon as it is found, lets those misses overlap; the sums
+  // below then run in feature order, as before, so the scores are the same
+  // to the bit.
+  const std::vector<BucketTf>& buckets = scratch->buckets;
+  const size_t n = buckets.size();
+  std::vector<const float*>& rows = scratch->rows;
+  rows.resize(n);
+  constexpr size_t kAhead = 16;
+  for (size_t j = 0; j < n && j < kAhead; ++j) PrefetchSlot(buckets[j].bucket);
+  const size_t row_bytes = size_t{stride_} * sizeof(uint32_t);
+  for (size_t j = 0; j < n; ++j) {
+    if (j + kAhead < n) PrefetchSlot(buckets[j + kAhead].bucket);
+    const float* row = FindRow(buckets[j].bucket);
+    rows[j] = row;
+    if (row != nullptr) {
+      const char* first = reinterpret_cast<const char*>(row - 1);  // the row's bucket word
+      __builtin_prefetch(first);
+      __builtin_prefetch(first + row_bytes - 1);
+    }
+  }
   double norm2 = 0;
-  for (const BucketTf& bt : scratch->buckets) {
-    const float* row = FindRow(bt.bucket);
+  for (size_t j = 0; j < n; ++j) {
+    const BucketTf& bt = buckets[j];
+    const float* row = rows[j];
     if (row == nullptr) continue;
     const float v = bt.tf * row[0];
     norm2 += static_cast<double>(v) * v;

@@ -88,6 +88,7 @@ struct ClassifyScratch {
   std::vector<BucketTf> buckets;
   std::vector<float> scores;
   std::vector<float> probs;
+  std::vector<const float*> rows;  // the model row of each bucket (or null)
 };
 
 struct ScoredTopic {
@@ -157,6 +158,8 @@ class TopicModel {
   // The row of `bucket`: its idf followed by K weights; null when the model
   // does not store the bucket.
   const float* FindRow(uint32_t bucket) const;
+  // Asks the CPU for the cache line of the slot where FindRow(bucket) starts.
+  void PrefetchSlot(uint32_t bucket) const;
 
  private:
   explicit TopicModel(FeatureOptions features) : features_(features) {}
