@@ -169,6 +169,12 @@ class TopicModel {
   static absl::StatusOr<std::unique_ptr<TopicModel>> ParseWords(std::vector<uint32_t> words,
                                                                 size_t size,
                                                                 absl::string_view what);
+  // Parses the file image at `image` (`size` bytes, 4-byte aligned, readable
+  // for at least 8 bytes past the end); the model keeps `owner`, which keeps
+  // the image alive, and uses its rows in place.
+  static absl::StatusOr<std::unique_ptr<TopicModel>> ParseImage(
+      const uint32_t* image, size_t size, absl::string_view what,
+      std::shared_ptr<const void> owner);
   absl::Status BuildIndex(absl::string_view what);
 
   FeatureExtractor features_;
@@ -178,8 +184,10 @@ class TopicModel {
   std::string description_;
   uint32_t n_ = 0;
   // Rows of (K + 2) 32-bit words: bucket, idf, K weights. They live in
-  // storage_ (the file image for a loaded model).
+  // storage_ for a model trained in this process, and in the file image
+  // that image_ keeps alive (a mapping or a buffer) for a loaded one.
   std::vector<uint32_t> storage_;
+  std::shared_ptr<const void> image_;
   const uint32_t* rows_ = nullptr;
   uint32_t stride_ = 0;  // K + 2
   // bucket -> row: open addressing with linear probing, 2^k slots.
