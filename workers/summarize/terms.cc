@@ -44,13 +44,6 @@ size_t CodePoints(absl::string_view w) {
   return n;
 }
 
-bool HasAsciiDigit(absl::string_view w) {
-  for (char c : w) {
-    if (c >= '0' && c <= '9') return true;
-  }
-  return false;
-}
-
 // The letter at index i of w as a 16-bit value (first byte high), for
 // comparing with the letter constants below. REQUIRES: w.size() >= 2i + 2.
 inline uint32_t Letter(absl::string_view w, size_t i) {
