@@ -121,8 +121,14 @@ class WordKeyCache {
     return &entries_[(hash ^ (hash >> 29)) & (kEntries - 1)];
   }
 
+  // Hints the CPU to fetch the entry Slot(lexicon, hash) will return (the
+  // table is hundreds of KB: a look-up not asked for ahead misses the cache).
+  void Prefetch(uint64_t hash) const {
+    if (!entries_.empty()) __builtin_prefetch(&entries_[(hash ^ (hash >> 29)) & (kEntries - 1)]);
+  }
+
  private:
-  static constexpr size_t kEntries = 8192;
+  static constexpr size_t kEntries = 32768;
   std::vector<Entry> entries_;
   const DfTable* lexicon_ = nullptr;
 };
