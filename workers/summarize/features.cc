@@ -338,10 +338,16 @@ void FeatureExtractor::Compute(const text::AnalyzedText& title, const text::Anal
   s->tf.assign(terms, 0);
   for (uint32_t id : s->occ) ++s->tf[id];
   s->idf.resize(terms);
-  // The table is several MB: issue the loads together rather than one miss
-  // at a time.
-  for (uint32_t id = 0; id < terms; ++id) stem_df_->Prefetch(s->terms.key(id));
-  for (uint32_t id = 0; id < terms; ++id) s->idf[id] = stem_df_->Idf(s->terms.key(id));
+  // The table is several MB: each look-up's slot is fetched kDfAhead
+  // look-ups before it (fetching all of them up front stalled on the
+  // prefetches themselves: the same change in the keyword scorer took a
+  // tenth of its samples off the prefetch loop).
+  constexpr uint32_t kDfAhead = 16;
+  for (uint32_t id = 0; id < terms && id < kDfAhead; ++id) stem_df_->Prefetch(s->terms.key(id));
+  for (uint32_t id = 0; id < terms; ++id) {
+    if (id + kDfAhead < terms) stem_df_->Prefetch(s->terms.key(id + kDfAhead));
+    s->idf[id] = stem_df_->Idf(s->terms.key(id));
+  }
   double total = 0;
   for (uint32_t id = 0; id < terms; ++id) total += s->tf[id];
   if (total == 0) total = 1;
