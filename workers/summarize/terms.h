@@ -100,7 +100,8 @@ enum KeywordTokenFlag : uint8_t {
 class WordKeyCache {
  public:
   static constexpr size_t kMaxForm = 30;  // longer forms (bytes) are not kept
-  struct alignas(64) Entry {  // one cache line: the prefetch brings it all
+  // One cache line each (alignas): Prefetch brings the whole entry.
+  struct alignas(64) Entry {
     uint64_t hash;
     uint64_t key;
     uint8_t state;  // 0: empty; else kReject, kStemHash or kArabicKey
