@@ -53,11 +53,24 @@ inline uint64_t HashMum(uint64_t a, uint64_t b) {
 }
 
 // The first `n` (0..8) bytes at p as a little-endian integer, zero-extended.
-// Never reads beyond p + n.
+// Never reads beyond p + n. Without a loop: 4..8 bytes as two overlapping
+// 4-byte loads (the bytes they share are equal, so or-ing them is exact),
+// 1..3 bytes as the first, middle and last byte.
 inline uint64_t LoadLeUpTo8(const unsigned char* p, size_t n) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-  return v;
+  if (n >= 4) {
+    if (n == 8) return LoadLe64(p);
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    lo = __builtin_bswap32(lo);
+    hi = __builtin_bswap32(hi);
+#endif
+    return uint64_t{lo} | (uint64_t{hi} << (8 * (n - 4)));
+  }
+  if (n == 0) return 0;
+  return uint64_t{p[0]} | (uint64_t{p[n >> 1]} << (8 * (n >> 1))) |
+         (uint64_t{p[n - 1]} << (8 * (n - 1)));
 }
 
 // Hashes `len` bytes at `data` with `seed`. Definition: sixteen bytes per

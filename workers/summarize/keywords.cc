@@ -253,7 +253,7 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
     }
   }
   // Filters, then the phrase-table lookups for the survivors (prefetched
-  // first: the table is large and most lookups miss the cache).
+  // ahead: the table is large and most lookups miss the cache).
   s->ranked.clear();
   for (uint32_t ci = 0; ci < s->cands.size(); ++ci) {
     const Candidate& c = s->cands[ci];
@@ -264,11 +264,16 @@ void KeywordExtractor::Extract(const text::AnalyzedText& title, const text::Anal
       if (tf < 2 && !(c.title && tf >= 1)) continue;        // phrases need support
       if (KeySet{&toks[c.pos], c.n}.HasRepeat()) continue;  // "New New"
     }
-    pdf.Prefetch(c.key);
     s->ranked.push_back(ci);
   }
+  // Each look-up's slot is fetched kAhead look-ups before it.
+  constexpr size_t kAhead = 16;
+  const size_t nr = s->ranked.size();
+  for (size_t r = 0; r < nr && r < kAhead; ++r) pdf.Prefetch(s->cands[s->ranked[r]].key);
   s->scored.clear();
-  for (uint32_t ci : s->ranked) {
+  for (size_t r = 0; r < nr; ++r) {
+    if (r + kAhead < nr) pdf.Prefetch(s->cands[s->ranked[r + kAhead]].key);
+    const uint32_t ci = s->ranked[r];
     Candidate& c = s->cands[ci];
     const double idf = pdf.Idf(c.key);
     const double pos = c.first != UINT32_MAX ? 1.0 + 0.5 / (1.0 + c.first) : 1.0;

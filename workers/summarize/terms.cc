@@ -44,13 +44,6 @@ size_t CodePoints(absl::string_view w) {
   return n;
 }
 
-bool HasAsciiDigit(absl::string_view w) {
-  for (char c : w) {
-    if (c >= '0' && c <= '9') return true;
-  }
-  return false;
-}
-
 // The letter at index i of w as a 16-bit value (first byte high), for
 // comparing with the letter constants below. REQUIRES: w.size() >= 2i + 2.
 inline uint32_t Letter(absl::string_view w, size_t i) {
@@ -282,6 +275,8 @@ bool IsStopWord(const text::AnalyzedText& doc, const Token& t) {
 
 void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
                    std::vector<KeywordToken>* out, WordKeyCache* cache) {
+  // How many tokens ahead the memo's entry is fetched.
+  constexpr size_t kPrefetchAhead = 8;
   const std::vector<Token>& toks = doc.tokens();
   const std::vector<text::Sentence>& sents = doc.sentences();
   for (uint32_t si = 0; si < sents.size(); ++si) {
@@ -290,16 +285,26 @@ void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
     size_t run_end = SIZE_MAX - 1;
     for (size_t i = sents[si].token_begin; i < sents[si].token_end; ++i) {
       const Token& t = toks[i];
+      if (cache != nullptr && i + kPrefetchAhead < toks.size()) {
+        cache->Prefetch(toks[i + kPrefetchAhead].norm_hash);
+      }
       if (t.kind == TokenKind::kWord) {
-        KeywordToken kt{};
-        if (!WordKey(doc, t, lexicon, &kt, cache)) continue;
+        // The previous token ended the run; a possessive ends a noun
+        // phrase ("Iran's nuclear program": "nuclear program").
+        const bool after_possessive = !out->empty() && (out->back().flags & kKwPossessive);
+        // Keyed in place: a token built on the stack field by field and
+        // then copied was read back in wider words than it was written, a
+        // store-forwarding stall per word.
+        KeywordToken& kt = out->emplace_back();
+        if (!WordKey(doc, t, lexicon, &kt, cache)) {
+          out->pop_back();
+          continue;
+        }
         kt.begin = t.begin;
         kt.end = t.end;
         kt.sentence = si;
-        // The previous token ended the run; a possessive ends a noun
-        // phrase ("Iran's nuclear program": "nuclear program").
-        bool join = run_end == i && !(!out->empty() && (out->back().flags & kKwPossessive));
-        if (!join && run_end + 1 == i && !(out->back().flags & kKwPossessive)) {
+        bool join = run_end == i && !after_possessive;
+        if (!join && run_end + 1 == i && !after_possessive) {
           // "well-known": a hyphen without space on either side.
           const Token& h = toks[i - 1];
           join = h.kind == TokenKind::kPunct && h.end - h.begin == 1 &&
@@ -307,7 +312,6 @@ void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
                  !(t.flags & text::kTokSpaceBefore);
         }
         if (join) kt.flags |= kKwJoin;
-        out->push_back(kt);
         run_end = i + 1;
       } else if (t.kind == TokenKind::kHashtag) {
         const size_t before = out->size();
