@@ -276,4 +276,20 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> CreateChannelFromOptions(
   return grpc::CreateCustomChannel(std::string(target), creds, args);
 }
 
+void RegisterServerSecurityFlags(FlagSet* flags, ServerSecurityOptions* options) {
+  flags->String("tls-cert", &options->tls_cert_file,
+                "PEM certificate chain: serve TLS (with --tls-key)", "FILE");
+  flags->String("tls-key", &options->tls_key_file, "PEM private key of --tls-cert", "FILE");
+  flags->String("tls-client-ca", &options->tls_client_ca_file,
+                "PEM CA bundle: require client certificates signed by it (mutual TLS)", "FILE");
+  flags->StringList("tls-client-allow", &options->allowed_client_names,
+                    "with --tls-client-ca: client certificate names (CN or SAN) allowed to "
+                    "call; others get PERMISSION_DENIED",
+                    "NAME");
+  flags->String("auth-token-file", &options->auth_token_file,
+                "require \"authorization: Bearer TOKEN\" on every call (health excepted), "
+                "TOKEN being a line of FILE; without TLS only on loopback or unix: addresses",
+                "FILE");
+}
+
 }  // namespace qalam

@@ -55,6 +55,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/cli.h"
 
 namespace qalam {
 
@@ -71,6 +72,11 @@ struct ServerSecurityOptions {
   // Bearer tokens, one per line.
   std::string auth_token_file;
 };
+
+// Registers the server flags that fill `*options` (--tls-cert, --tls-key,
+// --tls-client-ca, --tls-client-allow, --auth-token-file): one definition,
+// so that qalam-worker and qalam-coordinator take the same flags.
+void RegisterServerSecurityFlags(FlagSet* flags, ServerSecurityOptions* options);
 
 // Builds credentials for a server listening on `listen_address`, with a
 // TokenAuthenticator attached when tokens or client names are configured.

@@ -158,19 +158,7 @@ int CoordinatorMain(int argc, char** argv) {
   flags.Double("grace-seconds", &grace_seconds,
                "on SIGTERM, how long calls in flight may run before they are cancelled", "SECONDS");
   // The server side: the same flags as qalam-worker.
-  flags.String("tls-cert", &server_security.tls_cert_file,
-               "PEM certificate chain: serve TLS (with --tls-key)", "FILE");
-  flags.String("tls-key", &server_security.tls_key_file, "PEM private key of --tls-cert", "FILE");
-  flags.String("tls-client-ca", &server_security.tls_client_ca_file,
-               "PEM CA bundle: require client certificates signed by it (mutual TLS)", "FILE");
-  flags.StringList("tls-client-allow", &server_security.allowed_client_names,
-                   "with --tls-client-ca: client certificate names (CN or SAN) allowed to "
-                   "call; others get PERMISSION_DENIED",
-                   "NAME");
-  flags.String("auth-token-file", &server_security.auth_token_file,
-               "require \"authorization: Bearer TOKEN\" on every call (health excepted), "
-               "TOKEN being a line of FILE; without TLS only on loopback or unix: addresses",
-               "FILE");
+  RegisterServerSecurityFlags(&flags, &server_security);
   // The client side, towards the workers.
   flags.String("worker-tls-ca", &worker_security.tls_ca_file,
                "PEM CA bundle: talk TLS to the workers and verify them with it", "FILE");

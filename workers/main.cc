@@ -74,19 +74,7 @@ int main(int argc, char** argv) {
                "topic model (from qalam train) for every article, instead of the bundled "
                "topic-ar.bin / topic-en.bin",
                "PATH");
-  flags.String("tls-cert", &security.tls_cert_file,
-               "PEM certificate chain: serve TLS (with --tls-key)", "FILE");
-  flags.String("tls-key", &security.tls_key_file, "PEM private key of --tls-cert", "FILE");
-  flags.String("tls-client-ca", &security.tls_client_ca_file,
-               "PEM CA bundle: require client certificates signed by it (mutual TLS)", "FILE");
-  flags.StringList("tls-client-allow", &security.allowed_client_names,
-                   "with --tls-client-ca: client certificate names (CN or SAN) allowed to "
-                   "call; others get PERMISSION_DENIED",
-                   "NAME");
-  flags.String("auth-token-file", &security.auth_token_file,
-               "require \"authorization: Bearer TOKEN\" on every call (health excepted), "
-               "TOKEN being a line of FILE; without TLS only on loopback or unix: addresses",
-               "FILE");
+  RegisterServerSecurityFlags(&flags, &security);
 
   std::vector<std::string> positional;
   absl::Status st = flags.Parse(argc, argv, 1, &positional);
