@@ -54,11 +54,14 @@ bytes=$(stat -c %s "$CORPUS")
 articles=$(wc -l < "$CORPUS")
 if [ "$CONTROL" = 1 ]; then
   # The control's shares: WORKERS files of consecutive lines.
+  # (In a folder of their own, so that nothing else matches share/part.*.)
   per=$(( (articles + WORKERS - 1) / WORKERS ))
-  if [ ! -f "$DIR/part.0" ] || [ "$(cat "$DIR"/part.* | wc -l)" -ne "$articles" ]; then
-    rm -f "$DIR"/part.*
-    split -l "$per" -d -a 1 "$CORPUS" "$DIR/part."
+  if [ ! -f "$DIR/share/part.0" ] || [ "$(cat "$DIR"/share/part.* | wc -l)" -ne "$articles" ]; then
+    rm -rf "$DIR/share"
+    mkdir -p "$DIR/share"
+    split -l "$per" -d -a 2 "$CORPUS" "$DIR/share/part."
   fi
+  mkdir -p "$DIR/share-out"
 fi
 echo "corpus: $CORPUS, $bytes bytes, $articles articles ($SRC repeated)"
 echo "worker: $WORKER_BIN, $WORKERS local workers; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -85,6 +88,7 @@ measure() {
   echo "$name $(cat "$tfile") $hwm"
 }
 
+: > "$DIR/rounds.txt"
 for round in $(seq 1 "$ROUNDS"); do
   echo "--- round $round (load $(cut -d' ' -f1-3 /proc/loadavg))"
   rm -rf "$DIR/out"
@@ -96,15 +100,21 @@ for round in $(seq 1 "$ROUNDS"); do
   if [ "$CONTROL" = 1 ]; then
     start=$(date +%s.%N)
     pids=()
-    for p in "$DIR"/part.*; do
-      /usr/bin/time -f "%e %U %S" -o "$p.time" "$QALAM" annotate "$p" -o "$p.out" --errors /dev/null &
+    rm -f "$DIR"/share-out/*
+    for p in "$DIR"/share/part.*; do
+      out="$DIR/share-out/$(basename "$p")"
+      /usr/bin/time -f "%e %U %S" -o "$out.time" "$QALAM" annotate "$p" -o "$out.jsonl" \
+        --errors /dev/null &
       pids+=($!)
     done
     wait "${pids[@]}"
     end=$(date +%s.%N)
-    C="control $(echo "$end - $start" | bc) $(cat "$DIR"/part.*.time | awk '{u+=$2; s+=$3} END {print u, s}') 0"
+    cat "$DIR"/share-out/part.*.jsonl | cmp -s - "$DIR/annotate.jsonl" ||
+      echo "pipeline_bench: the control's output differs from annotate's" >&2
+    C="control $(echo "$end - $start" | bc) $(cat "$DIR"/share-out/part.*.time | awk '{u+=$2; s+=$3} END {print u, s}') 0"
   fi
   cmp -s "$DIR/annotate.jsonl" "$DIR/out/results.jsonl" && same=yes || same=NO
+  echo "$A|$R|$C|$split_line" >> "$DIR/rounds.txt"
   python3 - "$articles" "$WORKERS" "$same" "$split_line" "$A" "$R" "$C" <<'PY'
 import re, sys
 n, workers, same, split = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -137,7 +147,45 @@ if cw > 0:
     print("control: %d annotates at once cost %.1f us/article (+%.1f%% over one alone); "
           "run's CPU against the control: %.1f%%" % (workers, us(ccpu), 100 * (ccpu / acpu - 1),
                                                      100 * ccpu / (coord + work)))
+    print("per-core ratio run/control (both with %d processes busy at once): wall clock %.1f%%" %
+          (workers, 100 * r_rate / (n / cw)))
 print("coordinator peak RSS (VmHWM of qalam run): %.1f MB (target < 200 MB)" % (rhwm / 1024))
 print("results.jsonl identical to annotate: %s" % same)
 PY
 done
+
+# Over all rounds: this machine's noise (other VMs on the host) only ever
+# slows a command down, so the fastest round of each command is the best
+# estimate of what it costs; the medians are shown beside them.
+if [ "$ROUNDS" -gt 1 ]; then
+  python3 - "$articles" "$WORKERS" "$DIR/rounds.txt" <<'PY'
+import re, statistics, sys
+n, workers = int(sys.argv[1]), int(sys.argv[2])
+runs = {"annotate": [], "run": [], "control": [], "coord": [], "work": []}
+for row in open(sys.argv[3]):
+    a, r, c, split = row.rstrip("\n").split("|")
+    for name, f in (("annotate", a), ("run", r), ("control", c)):
+        _, wall, user, sys_, _ = f.split()
+        runs[name].append((float(wall), float(user) + float(sys_)))
+    m = re.search(r"coordinator ([\d.]+) s .*local workers ([\d.]+) s", split)
+    if m:
+        runs["coord"].append(float(m.group(1)))
+        runs["work"].append(float(m.group(2)))
+print("=== over %d rounds (best = fastest wall clock / least CPU; median)" % len(runs["run"]))
+us = lambda s: 1e6 * s / n
+for how, pick in (("best", min), ("median", statistics.median)):
+    aw = pick(w for w, _ in runs["annotate"]); acpu = pick(c for _, c in runs["annotate"])
+    rw = pick(w for w, _ in runs["run"]); rcpu = pick(c for _, c in runs["run"])
+    line = ("%-6s annotate %.0f articles/s (%.1f us CPU); run %.0f articles/s, %.0f per worker core "
+            "(%.1f us CPU)" % (how, n / aw, us(acpu), n / rw, n / rw / workers, us(rcpu)))
+    if runs["coord"]:
+        line += " = coordinator %.1f + workers %.1f" % (us(pick(runs["coord"])), us(pick(runs["work"])))
+    print(line)
+    print("       per-core ratio run/annotate: wall clock %.1f%%, CPU time %.1f%%" %
+          (100 * (n / rw / workers) / (n / aw), 100 * acpu / rcpu))
+    if all(w > 0 for w, _ in runs["control"]):
+        cw = pick(w for w, _ in runs["control"])
+        print("       control %.0f articles/s; per-core ratio run/control: wall clock %.1f%%" %
+              (n / cw, 100 * (n / rw) / (n / cw)))
+PY
+fi
