@@ -149,6 +149,17 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
 
   auto shared = std::make_shared<Shared>();
 
+  // report.json is built as the lines are written (the workers send the
+  // fields it counts), so the job ends without a pass over its output;
+  // what earlier runs committed is read back first.
+  ReportBuilder report;
+  if (resumed.results + resumed.errors > 0) {
+    const fs::path state = StateDir(spec.output_dir);
+    QALAM_RETURN_IF_ERROR(AddJobFiles((state / "results.jsonl").string(),
+                                      (state / "errors.jsonl").string(),
+                                      IndexPath(spec.output_dir), &report));
+  }
+
   // The writer: commits finished shards in order.
   std::thread writer([&, shared] {
     absl::Time last_commit = absl::Now();
@@ -159,6 +170,7 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
     ArticleLimits limits;
     limits.replace_invalid_utf8 = true;
     ArticleParser id_parser(fields, limits);
+    ReportFields report_fields;
     absl::Status status;
     for (;;) {
       std::vector<std::unique_ptr<JobShard>> batch_done;
@@ -196,6 +208,7 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
             AppendErrorJson(file, item.line, item.id, item.read_error, &line);
             e.kind = IndexEntry::kError;
             store->AppendError(line, e);
+            report.AddError(line);
             ++monitor->articles_failed;
             continue;
           }
@@ -203,6 +216,9 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
               sh->dispatch->results[static_cast<size_t>(item.request_index)];
           const v1::RecordResult& r =
               result != nullptr ? *result : v1::RecordResult::default_instance();
+          // A result goes into the report with the fields the worker sent,
+          // or, from a worker that sent none, with the line parsed here.
+          bool as_result = false;
           if (r.outcome_case() == v1::RecordResult::kResultJson) {
             e.kind = IndexEntry::kResult;
             if (r.has_stats()) {
@@ -213,6 +229,25 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
                 e.minhash[i] = r.stats().minhash(i);
               }
             }
+            if (r.has_stats() && r.stats().has_report()) {
+              const v1::ReportFields& rf = r.stats().report();
+              report_fields.has_lang = rf.has_lang();
+              report_fields.lang = rf.lang();
+              report_fields.has_label = rf.has_label();
+              report_fields.label = rf.label();
+              report_fields.has_keywords = rf.has_keywords();
+              report_fields.keywords.assign(rf.keywords().begin(), rf.keywords().end());
+              report_fields.has_tokens = rf.has_tokens();
+              report_fields.tokens = rf.tokens();
+              report_fields.has_sentences = rf.has_sentences();
+              report_fields.sentences = rf.sentences();
+              report.AddResult(report_fields, e, r.result_json().size() + 1);
+              as_result = true;
+            } else {
+              as_result = report.AddResultLine(r.result_json(), e).ok();
+            }
+          }
+          if (as_result) {
             store->AppendResult(r.result_json(), e);
             ++monitor->articles_processed;
           } else {
@@ -236,12 +271,17 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
                   id_parser.Parse(rec.json(), item.line, &unused, &id).IgnoreError();
                 }
               }
+            } else if (r.outcome_case() == v1::RecordResult::kResultJson) {
+              err = absl::InternalError("the worker returned a result that is not a JSON object");
+              e = IndexEntry();
+              e.seq = item.seq;
             } else {
               err = absl::InternalError("the worker returned no result for this record");
             }
             AppendErrorJson(file, item.line, id, err, &line);
             e.kind = IndexEntry::kError;
             store->AppendError(line, e);
+            report.AddError(line);
             ++monitor->articles_failed;
           }
         }
@@ -394,9 +434,9 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
   timing.seconds = store->current().seconds;
   timing.workers = spec.workers;
   const fs::path dir = spec.output_dir;
-  QALAM_ASSIGN_OR_RETURN(result.report_json, BuildReport((dir / "results.jsonl").string(),
-                                                         (dir / "errors.jsonl").string(),
-                                                         IndexPath(spec.output_dir), timing));
+  QALAM_ASSIGN_OR_RETURN(result.report_json,
+                         report.Finish((dir / "results.jsonl").string(),
+                                       IndexPath(spec.output_dir), timing));
   QALAM_RETURN_IF_ERROR(WriteFileAtomically((dir / "report.json").string(), result.report_json));
   QALAM_RETURN_IF_ERROR(store->MarkComplete());
   result.processed = store->current().results;

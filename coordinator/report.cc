@@ -77,8 +77,10 @@ class IndexReader {
   FILE* f_ = nullptr;
 };
 
+// A distribution of counts: a hash map while counting (an ordered map cost
+// a walk down a tree per article), sorted once for the percentiles.
 struct Dist {
-  std::map<uint64_t, uint64_t> counts;
+  absl::flat_hash_map<uint64_t, uint64_t> counts;
   uint64_t n = 0;
   long double sum = 0;
   void Add(uint64_t v) {
@@ -86,25 +88,35 @@ struct Dist {
     ++n;
     sum += v;
   }
-  uint64_t Percentile(double p) const {
-    const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(p * n)));
-    uint64_t cum = 0;
-    for (const auto& [v, c] : counts) {
-      cum += c;
-      if (cum >= rank) return v;
-    }
-    return counts.empty() ? 0 : counts.rbegin()->first;
+  // (value, count) in increasing order of value.
+  std::vector<std::pair<uint64_t, uint64_t>> Sorted() const {
+    std::vector<std::pair<uint64_t, uint64_t>> v(counts.begin(), counts.end());
+    std::sort(v.begin(), v.end());
+    return v;
   }
 };
+
+uint64_t Percentile(const std::vector<std::pair<uint64_t, uint64_t>>& sorted, uint64_t n,
+                    double p) {
+  const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(p * n)));
+  uint64_t cum = 0;
+  for (const auto& [v, c] : sorted) {
+    cum += c;
+    if (cum >= rank) return v;
+  }
+  return sorted.empty() ? 0 : sorted.back().first;
+}
 
 void AppendDist(std::string* out, const Dist& d) {
   if (d.n == 0) {
     out->append("{\"n\": 0}");
     return;
   }
-  absl::StrAppend(out, "{\"n\": ", d.n, ", \"min\": ", d.counts.begin()->first,
-                  ", \"p50\": ", d.Percentile(0.5), ", \"p90\": ", d.Percentile(0.9),
-                  ", \"p99\": ", d.Percentile(0.99), ", \"max\": ", d.counts.rbegin()->first,
+  const std::vector<std::pair<uint64_t, uint64_t>> sorted = d.Sorted();
+  absl::StrAppend(out, "{\"n\": ", d.n, ", \"min\": ", sorted.front().first,
+                  ", \"p50\": ", Percentile(sorted, d.n, 0.5),
+                  ", \"p90\": ", Percentile(sorted, d.n, 0.9),
+                  ", \"p99\": ", Percentile(sorted, d.n, 0.99), ", \"max\": ", sorted.back().first,
                   ", \"mean\": ");
   AppendJsonDouble(out, static_cast<double>(d.sum / d.n), 1);
   out->push_back('}');
@@ -158,120 +170,206 @@ struct Group {
 
 }  // namespace
 
-absl::StatusOr<std::string> BuildReport(const std::string& results_path,
-                                        const std::string& errors_path,
-                                        const std::string& index_path, const ReportTiming& timing,
-                                        const ReportOptions& options) {
-  LineReader results, errors;
-  IndexReader index;
-  QALAM_RETURN_IF_ERROR(results.Open(results_path));
-  QALAM_RETURN_IF_ERROR(errors.Open(errors_path));
-  QALAM_RETURN_IF_ERROR(index.Open(index_path));
-
+struct ReportBuilder::State {
+  ReportOptions options;
   uint64_t n_results = 0, n_errors = 0;
+  uint64_t entry_no = 0;       // index entries added
+  uint64_t results_bytes = 0;  // of results.jsonl so far
   std::map<std::string, uint64_t> error_codes, languages;
   std::map<std::string, std::map<std::string, uint64_t>> labels;  // lang -> label -> n
   std::map<std::string, absl::flat_hash_map<std::string, uint64_t>> keywords;
   Dist chars, tokens, sentences;
   std::vector<uint32_t> exact_rep;  // per result ordinal
   std::vector<uint64_t> entry_of;   // index entry number per result ordinal
+  std::vector<uint64_t> offset_of;  // byte offset in results.jsonl per result ordinal
   std::vector<uint8_t> has_sig;
   absl::flat_hash_map<uint64_t, uint32_t> by_hash;
   uint64_t fingerprinted = 0;
 
-  // The keyword counts of the label of the previous line (lines of one label
-  // often come together): saves a map lookup per line.
-  absl::flat_hash_map<std::string, uint64_t>* counts = nullptr;
-  std::string counts_key;
+  // The counters of the previous line's language and label, and the
+  // keyword counts of its label (lines of one label often come together):
+  // saves map lookups and string copies per line.
+  uint64_t* lang_count = nullptr;
+  std::string lang_key;
+  uint64_t* label_count = nullptr;
+  std::string label_lang_key, label_key;
+  absl::flat_hash_map<std::string, uint64_t>* keyword_counts = nullptr;
+  std::string keyword_key;
 
   simdjson::dom::parser parser;
+  ReportFields scratch;
+};
+
+ReportBuilder::ReportBuilder(const ReportOptions& options) : s_(new State) {
+  s_->options = options;
+}
+ReportBuilder::~ReportBuilder() = default;
+uint64_t ReportBuilder::results() const { return s_->n_results; }
+uint64_t ReportBuilder::errors() const { return s_->n_errors; }
+
+void ReportBuilder::AddError(absl::string_view line) {
+  State& s = *s_;
+  ++s.entry_no;
+  ++s.n_errors;
+  simdjson::dom::element doc;
+  std::string_view code = "UNKNOWN";
+  if (s.parser.parse(line.data(), line.size()).get(doc) == simdjson::SUCCESS) {
+    std::string_view c;
+    if (doc["code"].get(c) == simdjson::SUCCESS) code = c;
+  }
+  ++s.error_codes[std::string(code)];
+}
+
+absl::Status ReportBuilder::AddResultLine(absl::string_view line, const IndexEntry& entry) {
+  State& s = *s_;
+  simdjson::dom::element doc;
+  if (s.parser.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS) {
+    return absl::DataLossError(
+        absl::StrCat("results line ", s.n_results + 1, " is not a JSON object"));
+  }
+  ReportFields& f = s.scratch;
+  f.has_lang = f.has_label = f.has_keywords = f.has_tokens = f.has_sentences = false;
+  f.keywords.clear();
+  std::string_view v;
+  if (doc["lang"].get(v) == simdjson::SUCCESS) {
+    f.has_lang = true;
+    f.lang = absl::string_view(v.data(), v.size());
+  }
+  if (doc["label"].get(v) == simdjson::SUCCESS) {
+    f.has_label = true;
+    f.label = absl::string_view(v.data(), v.size());
+  }
+  simdjson::dom::array kw;
+  if (doc["keywords"].get(kw) == simdjson::SUCCESS) {
+    f.has_keywords = true;
+    for (simdjson::dom::element k : kw) {
+      if (k.get(v) == simdjson::SUCCESS) f.keywords.emplace_back(v.data(), v.size());
+    }
+  }
+  uint64_t t;
+  if (doc["tokens"].get(t) == simdjson::SUCCESS) {
+    f.has_tokens = true;
+    f.tokens = t;
+  }
+  simdjson::dom::array sent;
+  if (doc["sentences"].get(sent) == simdjson::SUCCESS) {
+    f.has_sentences = true;
+    f.sentences = sent.size();
+  }
+  AddResult(f, entry, line.size() + 1);
+  return absl::OkStatus();
+}
+
+void ReportBuilder::AddResult(const ReportFields& f, const IndexEntry& e, uint64_t line_bytes) {
+  State& s = *s_;
+  const uint64_t entry_no = s.entry_no++;
+  const uint32_t ordinal = static_cast<uint32_t>(s.n_results++);
+  const absl::string_view lang = f.has_lang ? f.lang : absl::string_view("(none)");
+  if (s.lang_count == nullptr || s.lang_key != lang) {
+    s.lang_count = &s.languages[std::string(lang)];
+    s.lang_key.assign(lang.data(), lang.size());
+  }
+  ++*s.lang_count;
+  if (f.has_label) {
+    if (s.label_count == nullptr || s.label_lang_key != lang || s.label_key != f.label) {
+      s.label_count = &s.labels[std::string(lang)][std::string(f.label)];
+      s.label_lang_key.assign(lang.data(), lang.size());
+      s.label_key.assign(f.label.data(), f.label.size());
+    }
+    ++*s.label_count;
+  }
+  if (f.has_keywords) {
+    const absl::string_view key = f.has_label ? f.label : absl::string_view("(none)");
+    if (s.keyword_counts == nullptr || s.keyword_key != key) {
+      s.keyword_counts = &s.keywords[std::string(key)];
+      s.keyword_key.assign(key.data(), key.size());
+    }
+    for (absl::string_view word : f.keywords) {
+      // Heterogeneous lookup: a string is made only for a new keyword.
+      auto it = s.keyword_counts->find(word);
+      if (it == s.keyword_counts->end()) {
+        s.keyword_counts->emplace(std::string(word), 1);
+      } else {
+        ++it->second;
+      }
+    }
+  }
+  if (f.has_tokens) s.tokens.Add(f.tokens);
+  if (f.has_sentences) s.sentences.Add(f.sentences);
+
+  s.exact_rep.push_back(ordinal);
+  s.entry_of.push_back(entry_no);
+  s.offset_of.push_back(s.results_bytes);
+  s.results_bytes += line_bytes;
+  s.has_sig.push_back(0);
+  if (e.flags & IndexEntry::kHasStats) {
+    ++s.fingerprinted;
+    s.chars.Add(e.chars);
+    auto [it, inserted] = s.by_hash.emplace(e.text_hash, ordinal);
+    if (!inserted) {
+      s.exact_rep[ordinal] = it->second;
+    } else {
+      bool empty = true;
+      for (uint32_t v : e.minhash) empty = empty && v == 0xFFFFFFFFu;
+      s.has_sig[ordinal] = !empty;
+    }
+  }
+}
+
+absl::Status AddJobFiles(const std::string& results_path, const std::string& errors_path,
+                         const std::string& index_path, ReportBuilder* builder) {
+  LineReader results, errors;
+  IndexReader index;
+  QALAM_RETURN_IF_ERROR(results.Open(results_path));
+  QALAM_RETURN_IF_ERROR(errors.Open(errors_path));
+  QALAM_RETURN_IF_ERROR(index.Open(index_path));
   IndexEntry e;
-  uint64_t entry_no = 0;
   std::string_view line;
-  for (; index.Next(&e); ++entry_no) {
+  while (index.Next(&e)) {
     if (e.kind == IndexEntry::kError) {
       if (!errors.Next(&line)) {
         return absl::DataLossError(
             absl::StrCat("'", errors_path, "' has fewer lines than '", index_path, "' lists"));
       }
-      ++n_errors;
-      simdjson::dom::element doc;
-      std::string_view code = "UNKNOWN";
-      if (parser.parse(line.data(), line.size()).get(doc) == simdjson::SUCCESS) {
-        std::string_view c;
-        if (doc["code"].get(c) == simdjson::SUCCESS) code = c;
-      }
-      ++error_codes[std::string(code)];
+      builder->AddError(absl::string_view(line.data(), line.size()));
       continue;
     }
     if (!results.Next(&line)) {
       return absl::DataLossError(
           absl::StrCat("'", results_path, "' has fewer lines than '", index_path, "' lists"));
     }
-    const uint32_t ordinal = static_cast<uint32_t>(n_results++);
-    simdjson::dom::element doc;
-    if (parser.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS) {
-      return absl::DataLossError(
-          absl::StrCat("'", results_path, "' line ", n_results, " is not a JSON object"));
-    }
-    std::string_view lang = "(none)", label;
-    bool has_label = false;
-    {
-      std::string_view s;
-      if (doc["lang"].get(s) == simdjson::SUCCESS) lang = s;
-      if (doc["label"].get(s) == simdjson::SUCCESS) {
-        label = s;
-        has_label = true;
-      }
-    }
-    ++languages[std::string(lang)];
-    if (has_label) ++labels[std::string(lang)][std::string(label)];
-    simdjson::dom::array kw;
-    if (doc["keywords"].get(kw) == simdjson::SUCCESS) {
-      const std::string_view key = has_label ? label : std::string_view("(none)");
-      if (counts == nullptr || counts_key != key) {
-        counts = &keywords[std::string(key)];
-        counts_key.assign(key.data(), key.size());
-      }
-      for (simdjson::dom::element k : kw) {
-        std::string_view s;
-        if (k.get(s) != simdjson::SUCCESS) continue;
-        // Heterogeneous lookup: a string is made only for a new keyword.
-        const absl::string_view word(s.data(), s.size());
-        auto it = counts->find(word);
-        if (it == counts->end()) {
-          counts->emplace(std::string(word), 1);
-        } else {
-          ++it->second;
-        }
-      }
-    }
-    uint64_t t;
-    if (doc["tokens"].get(t) == simdjson::SUCCESS) tokens.Add(t);
-    simdjson::dom::array sent;
-    if (doc["sentences"].get(sent) == simdjson::SUCCESS) sentences.Add(sent.size());
-
-    exact_rep.push_back(ordinal);
-    entry_of.push_back(entry_no);
-    has_sig.push_back(0);
-    if (e.flags & IndexEntry::kHasStats) {
-      ++fingerprinted;
-      chars.Add(e.chars);
-      auto [it, inserted] = by_hash.emplace(e.text_hash, ordinal);
-      if (!inserted) {
-        exact_rep[ordinal] = it->second;
-      } else {
-        bool empty = true;
-        for (uint32_t v : e.minhash) empty = empty && v == 0xFFFFFFFFu;
-        has_sig[ordinal] = !empty;
-      }
+    absl::Status s = builder->AddResultLine(absl::string_view(line.data(), line.size()), e);
+    if (!s.ok()) {
+      return absl::DataLossError(absl::StrCat("'", results_path, "' line ", builder->results() + 1,
+                                              " is not a JSON object"));
     }
   }
   if (results.Next(&line) || errors.Next(&line)) {
     return absl::DataLossError(absl::StrCat("'", index_path, "' lists fewer lines than '",
                                             results_path, "' and '", errors_path, "' hold"));
   }
-  by_hash = {};
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> BuildReport(const std::string& results_path,
+                                        const std::string& errors_path,
+                                        const std::string& index_path, const ReportTiming& timing,
+                                        const ReportOptions& options) {
+  ReportBuilder builder(options);
+  QALAM_RETURN_IF_ERROR(AddJobFiles(results_path, errors_path, index_path, &builder));
+  return builder.Finish(results_path, index_path, timing);
+}
+
+absl::StatusOr<std::string> ReportBuilder::Finish(const std::string& results_path,
+                                                  const std::string& index_path,
+                                                  const ReportTiming& timing) {
+  State& s = *s_;
+  const ReportOptions& options = s.options;
+  const uint64_t n_results = s.n_results, n_errors = s.n_errors;
+  const auto& exact_rep = s.exact_rep;
+  const auto& entry_of = s.entry_of;
+  const auto& has_sig = s.has_sig;
+  s.by_hash = {};
 
   // Near duplicates among the exact classes' representatives: LSH with
   // kBands bands of kRows rows, one band at a time (so only one band's
@@ -349,17 +447,29 @@ absl::StatusOr<std::string> BuildReport(const std::string& results_path,
     absl::flat_hash_map<uint32_t, Group*> want_exact, want_near;
     for (Group* g : exact_top) want_exact[g->root] = g;
     for (Group* g : near_top) want_near[g->root] = g;
-    LineReader again;
-    QALAM_RETURN_IF_ERROR(again.Open(results_path));
-    for (uint32_t o = 0; o < n_results && again.Next(&line); ++o) {
+    // The members' ids, from their lines (read at their offsets: a few
+    // hundred lines at most, not the whole file again).
+    int fd = ::open(results_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot read '", results_path, "'"));
+    std::string buf;
+    for (uint32_t o = 0; o < n_results; ++o) {
       Group* ge = nullptr;
       Group* gn = nullptr;
       if (auto it = want_exact.find(exact_rep[o]); it != want_exact.end()) ge = it->second;
       if (auto it = want_near.find(uf.Find(exact_rep[o])); it != want_near.end()) gn = it->second;
-      if (ge == nullptr && gn == nullptr) continue;
+      const bool want = (ge != nullptr && ge->ids.size() < static_cast<size_t>(options.ids_per_group)) ||
+                        (gn != nullptr && gn->ids.size() < static_cast<size_t>(options.ids_per_group));
+      if (!want) continue;
+      const uint64_t end = o + 1 < n_results ? s.offset_of[o + 1] : s.results_bytes;
+      buf.resize(end - s.offset_of[o]);
+      if (::pread(fd, &buf[0], buf.size(), static_cast<off_t>(s.offset_of[o])) !=
+          static_cast<ssize_t>(buf.size())) {
+        ::close(fd);
+        return absl::DataLossError(absl::StrCat("cannot read '", results_path, "'"));
+      }
       simdjson::dom::element doc;
       std::string_view id;
-      if (parser.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS ||
+      if (s.parser.parse(buf.data(), buf.size()).get(doc) != simdjson::SUCCESS ||
           doc["id"].get(id) != simdjson::SUCCESS) {
         continue;
       }
@@ -369,6 +479,7 @@ absl::StatusOr<std::string> BuildReport(const std::string& results_path,
         }
       }
     }
+    ::close(fd);
   }
 
   // Render.
@@ -377,13 +488,13 @@ absl::StatusOr<std::string> BuildReport(const std::string& results_path,
   const uint64_t n_in = n_results + n_errors;
   absl::StrAppend(&out, "{\n  \"articles\": {\"in\": ", n_in, ", \"processed\": ", n_results,
                   ", \"failed\": ", n_errors, "},\n  \"errors\": ");
-  AppendCounts(&out, error_codes, "  ");
+  AppendCounts(&out, s.error_codes, "  ");
   out.append(",\n  \"languages\": ");
-  AppendCounts(&out, languages, "  ");
+  AppendCounts(&out, s.languages, "  ");
   out.append(",\n  \"labels\": {");
   {
     bool first = true;
-    for (const auto& [lang, m] : labels) {
+    for (const auto& [lang, m] : s.labels) {
       absl::StrAppend(&out, first ? "\n" : ",\n", "    ");
       AppendJsonString(&out, lang);
       out.append(": ");
@@ -395,7 +506,7 @@ absl::StatusOr<std::string> BuildReport(const std::string& results_path,
   out.append(",\n  \"keywords\": {");
   {
     bool first = true;
-    for (const auto& [label, counts] : keywords) {
+    for (const auto& [label, counts] : s.keywords) {
       std::vector<std::pair<std::string, uint64_t>> v(counts.begin(), counts.end());
       std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
         return x.second != y.second ? x.second > y.second : x.first < y.first;
@@ -416,13 +527,13 @@ absl::StatusOr<std::string> BuildReport(const std::string& results_path,
     out.append(first ? "}" : "\n  }");
   }
   out.append(",\n  \"lengths\": {\n    \"chars\": ");
-  AppendDist(&out, chars);
+  AppendDist(&out, s.chars);
   out.append(",\n    \"tokens\": ");
-  AppendDist(&out, tokens);
+  AppendDist(&out, s.tokens);
   out.append(",\n    \"sentences\": ");
-  AppendDist(&out, sentences);
+  AppendDist(&out, s.sentences);
   out.append("\n  },\n  \"duplicates\": {\n");
-  absl::StrAppend(&out, "    \"fingerprinted\": ", fingerprinted, ",\n");
+  absl::StrAppend(&out, "    \"fingerprinted\": ", s.fingerprinted, ",\n");
   auto groups_json = [&](const char* name, uint64_t n, uint64_t articles,
                          const std::vector<Group*>& list, bool near) {
     absl::StrAppend(&out, "    \"", name, "\": {");

@@ -1,7 +1,8 @@
-// report.json: what a corpus job found, computed from the job's durable
-// output (results.jsonl, errors.jsonl and the index of fingerprints), so
-// that a run, a resumed run and a merge of slices give the same report by
-// construction.
+// report.json: what a corpus job found: the counts of the values its output
+// lines hold (results.jsonl, errors.jsonl and the index of fingerprints),
+// taken as a run writes them (ReportBuilder) or from the files afterwards
+// (BuildReport), so that a run, a resumed run and a merge of slices give
+// the same report.
 //
 // Contents (keys sorted where they are data, so the bytes are
 // deterministic):
@@ -27,9 +28,15 @@
 #ifndef QALAM_COORDINATOR_REPORT_H_
 #define QALAM_COORDINATOR_REPORT_H_
 
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "coordinator/output_store.h"
 
 namespace qalam {
 
@@ -46,9 +53,69 @@ struct ReportTiming {
   int parts = 1;  // > 1 for a merge of slices
 };
 
-// Builds report.json (pretty-printed, ending in a line break) from a job's
-// files. The three files must belong together (index entries in the order
-// of the lines). DataLoss when they do not match.
+// The values of one results.jsonl line that the report counts. Views are
+// only read during the call they are passed to.
+struct ReportFields {
+  bool has_lang = false;
+  absl::string_view lang;
+  bool has_label = false;
+  absl::string_view label;
+  bool has_keywords = false;
+  std::vector<absl::string_view> keywords;
+  bool has_tokens = false;
+  uint64_t tokens = 0;
+  bool has_sentences = false;
+  uint64_t sentences = 0;  // number of sentences
+};
+
+// Builds report.json line by line, as a job writes its output: a run feeds
+// it each line as it appends it (with the fields the worker sent, so the
+// line need not be parsed again), a resumed run first feeds it what the
+// earlier runs committed (AddJobFiles), and BuildReport feeds it files.
+// Every path counts the same values, so the report is the same bytes
+// whichever way the output was made.
+//
+// Memory: a few bytes per article (duplicate detection) and the distinct
+// keywords per label. Thread-compatible.
+class ReportBuilder {
+ public:
+  explicit ReportBuilder(const ReportOptions& options = ReportOptions());
+  ~ReportBuilder();
+  ReportBuilder(const ReportBuilder&) = delete;
+  ReportBuilder& operator=(const ReportBuilder&) = delete;
+
+  // The job's output lines, in index.bin's order. A result line: its
+  // fields, its index entry and its length in results.jsonl with the line
+  // break.
+  void AddResult(const ReportFields& fields, const IndexEntry& entry, uint64_t line_bytes);
+  // The same from the line itself (without its line break). DataLoss when
+  // it is not a JSON object.
+  absl::Status AddResultLine(absl::string_view line, const IndexEntry& entry);
+  // An errors.jsonl line (without its line break): counted by its "code".
+  void AddError(absl::string_view line);
+
+  uint64_t results() const;
+  uint64_t errors() const;
+
+  // Renders report.json (pretty-printed, ending in a line break).
+  // `results_path` and `index_path` are the job's files, holding exactly
+  // the lines added, in order: near duplicates are found over the index's
+  // signatures and group members' ids read from the results.
+  absl::StatusOr<std::string> Finish(const std::string& results_path,
+                                     const std::string& index_path, const ReportTiming& timing);
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// Adds every line of a job's files to `builder`, in the index's order. The
+// three files must belong together (index entries in the order of the
+// lines). DataLoss when they do not match.
+absl::Status AddJobFiles(const std::string& results_path, const std::string& errors_path,
+                         const std::string& index_path, ReportBuilder* builder);
+
+// Builds report.json from a job's files (AddJobFiles, then Finish).
 absl::StatusOr<std::string> BuildReport(const std::string& results_path,
                                         const std::string& errors_path,
                                         const std::string& index_path, const ReportTiming& timing,

@@ -83,6 +83,21 @@ void ToAnnotationProto(const AnnotationResult& r, v1::Annotation* out) {
   }
 }
 
+void FillReportFields(const AnnotationResult& result, v1::ReportFields* out) {
+  out->Clear();
+  if (result.has_language) out->set_lang(result.language);
+  if (result.has_label) out->set_label(result.label);
+  if (result.has_sentences) {  // the line's "sentences" and "tokens" go together
+    out->set_tokens(result.tokens);
+    out->set_sentences(result.sentence_offsets.size() / 2);
+  }
+  if (result.has_keywords) {
+    out->set_has_keywords(true);
+    out->mutable_keywords()->Reserve(static_cast<int>(result.keywords.size()));
+    for (const std::string& k : result.keywords) out->add_keywords(k);
+  }
+}
+
 void FillModelInfo(const Annotator& annotator, v1::ModelInfo* out) {
   out->Clear();
   out->set_qalam_version(QALAM_VERSION);

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "qalam/v1/document.pb.h"
+#include "qalam/v1/worker.pb.h"
 #include "workers/pipeline/annotator.h"
 
 namespace qalam {
@@ -24,6 +25,11 @@ absl::Status AnnotateOptionsFromFeatures(const v1::Features& features, AnnotateO
 // has_sentences, has_summary, has_keywords) into `*out`, which is cleared
 // first. Groups not computed are left at their proto defaults.
 void ToAnnotationProto(const AnnotationResult& result, v1::Annotation* out);
+
+// The values of `result`'s results.jsonl line that report.json counts
+// (language, label, keywords, tokens, number of sentences), as the line
+// holds them (AppendResultJson): each present exactly when the line has it.
+void FillReportFields(const AnnotationResult& result, v1::ReportFields* out);
 
 // What produced the answers of this binary: the qalam version and the models
 // built into it (empty strings for models that do not exist yet).

@@ -133,6 +133,7 @@ absl::Status RecordProcessor::ProcessBatch(const v1::BatchRequest& request,
         stats->set_text_hash(fingerprint_.text_hash);
         stats->mutable_minhash()->Reserve(kMinHashSize);
         for (uint32_t v : fingerprint_.minhash) stats->add_minhash(v);
+        FillReportFields(result_, stats->mutable_report());
       }
     } else {
       v1::RecordError* e = out->mutable_error();

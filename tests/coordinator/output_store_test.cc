@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "workers/pipeline/annotator.h"
 #include "workers/pipeline/fingerprint.h"
+#include "workers/proto_convert.h"
 
 namespace qalam {
 namespace {
@@ -147,6 +148,89 @@ TEST_F(OutputStoreTest, ReportCountsLengthsAndDuplicates) {
   EXPECT_THAT(*report, HasSubstr("\"exact\": {\"groups\": 1, \"articles\": 2"));
   EXPECT_THAT(*report, HasSubstr("\"ids\": [\"a0\", \"a1\"]"));
   EXPECT_THAT(*report, HasSubstr("\"articles_per_second\": 2"));
+}
+
+// A run feeds the report the fields its workers send (FillReportFields); a
+// merge or a resumed run parses the lines. Both must count the same, for
+// lines with and without language, label, keywords and sentences.
+TEST_F(OutputStoreTest, ReportFromWorkerFieldsEqualsReportFromLines) {
+  auto annotator = Annotator::Create(AnnotatorConfig());
+  ASSERT_TRUE(annotator.ok()) << annotator.status();
+  AnnotatorScratch scratch;
+  AnnotationResult result;
+  auto store = OutputStore::Open(dir_, "job\n", false);
+  ASSERT_TRUE(store.ok());
+  ReportBuilder from_fields;
+  ReportFields fields;
+  const char* texts[] = {
+      "أعلنت وزارة الاقتصاد اليوم عن خطة جديدة لدعم الشركات الصغيرة. وقال الوزير إن الخطة "
+      "تشمل قروضا ميسرة.",
+      "The central bank raised interest rates again on Tuesday. Markets fell sharply after "
+      "the \"surprise\" decision.",
+      "أعلنت وزارة الاقتصاد اليوم عن خطة جديدة لدعم الشركات الصغيرة. وقال الوزير إن الخطة "
+      "تشمل قروضا ميسرة.",
+      "12345 67890",
+      "Le gouvernement français a annoncé mardi une nouvelle réforme des retraites."};
+  uint64_t seq = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const char* text : texts) {
+      AnnotateOptions options;
+      if (pass == 1) {  // groups switched off: fields absent from the line
+        options.keywords_enabled = false;
+        options.sentences = false;
+        options.language = false;
+        options.classify = false;
+      }
+      ArticleView a;
+      const std::string id = "a" + std::to_string(seq);
+      a.id = id;
+      a.text = text;
+      ASSERT_TRUE((*annotator)->Annotate(a, options, &scratch, &result).ok());
+      std::string line;
+      AppendResultJson(result, &line);
+      ArticleFingerprint fp;
+      ComputeFingerprint(scratch.analyzed, &fp);
+      IndexEntry e = Entry(seq++, IndexEntry::kResult);
+      e.flags = IndexEntry::kHasStats;
+      e.chars = fp.chars;
+      e.text_hash = fp.text_hash;
+      std::copy(fp.minhash.begin(), fp.minhash.end(), e.minhash);
+      (*store)->AppendResult(line, e);
+      v1::ReportFields rf;
+      FillReportFields(result, &rf);
+      fields.has_lang = rf.has_lang();
+      fields.lang = rf.lang();
+      fields.has_label = rf.has_label();
+      fields.label = rf.label();
+      fields.has_keywords = rf.has_keywords();
+      fields.keywords.assign(rf.keywords().begin(), rf.keywords().end());
+      fields.has_tokens = rf.has_tokens();
+      fields.tokens = rf.tokens();
+      fields.has_sentences = rf.has_sentences();
+      fields.sentences = rf.sentences();
+      from_fields.AddResult(fields, e, line.size() + 1);
+    }
+    const std::string error = "{\"code\":\"INVALID_ARGUMENT\",\"error\":\"x\"}";
+    (*store)->AppendError(error, Entry(seq++, IndexEntry::kError));
+    from_fields.AddError(error);
+  }
+  (*store)->SetPositions(seq);
+  ASSERT_TRUE((*store)->Finish(2).ok());
+  ReportTiming timing;
+  timing.seconds = 2;
+  const std::string results = (fs::path(dir_) / "results.jsonl").string();
+  auto want = BuildReport(results, (fs::path(dir_) / "errors.jsonl").string(), IndexPath(dir_),
+                          timing);
+  ASSERT_TRUE(want.ok()) << want.status();
+  auto got = from_fields.Finish(results, IndexPath(dir_), timing);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, *want);
+  // The lines did carry what is compared.
+  EXPECT_THAT(*want, HasSubstr("\"(none)\": 5,\n    \"ar\": 2,\n    \"en\": 1,"));
+  EXPECT_THAT(*want, HasSubstr("\"economy\": [[\""));
+  EXPECT_THAT(*want, HasSubstr("\"tokens\": {\"n\": 5,"));
+  EXPECT_THAT(*want, HasSubstr("\"sentences\": {\"n\": 5,"));
+  EXPECT_THAT(*want, HasSubstr("{\"size\": 4, \"ids\": [\"a0\", \"a2\", \"a6\", \"a8\"]}"));
 }
 
 TEST(Fingerprint, CountsCodePointsAndEstimatesSimilarity) {

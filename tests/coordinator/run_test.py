@@ -320,6 +320,21 @@ def test_resume():
         fail("the resumed run processed %d records, want %d" % (len(set(lines(log2))), want))
     print("resume: %d of 4000 records committed before the kill; the resumed run processed %d"
           % (committed, len(lines(log2))))
+    # report.json: the resumed run read back what was committed and took the
+    # rest from the workers; `qalam merge` builds it from the files alone.
+    # Both must count the same (the timing aside).
+    rebuilt = os.path.join(TMP, "rebuilt")
+    m = subprocess.run([QALAM, "merge", out, "-o", rebuilt], stderr=subprocess.PIPE)
+    if m.returncode != 0:
+        fail("merge of the resumed job failed: " + m.stderr.decode(errors="replace")[-2000:])
+    a = json.load(open(os.path.join(out, "report.json")))
+    b = json.load(open(os.path.join(rebuilt, "report.json")))
+    a.pop("timing")
+    b.pop("timing")
+    if a != b:
+        fail("the resumed run's report differs from one built from its files:\n%r\n%r" % (a, b))
+    if a["articles"] != {"in": 4000, "processed": 3999, "failed": 1}:
+        fail("resumed report counts: %r" % a["articles"])
     # Resuming a finished job is a no-op that keeps the output.
     p3 = subprocess.run(cmd + ["--resume"], stderr=subprocess.PIPE)
     if p3.returncode != 0:
