@@ -203,7 +203,10 @@ class Annotator {
 text::LanguageResult DecideLanguage(const text::LanguageIdentifier& langid,
                                     const ArticleView& article);
 
-// "<file name> <hex of Hash64 of its bytes>", or the error reading it.
+// "<file name> <checksum in hex>": the checksum of the file's contents that
+// every qalam model format stores at byte 24 of its 64-byte header, and
+// that its loader verified (so describing a model reads 32 bytes, not the
+// whole file again). "<path> (unreadable)" when it cannot be read.
 std::string DescribeModelFile(const std::string& path);
 
 // Appends the result line of docs/CONTRACT.md (one JSON object, no trailing
