@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "qalam/v1/annotator.grpc.pb.h"
 #include "tests/testing/rpc_test_util.h"
+#include "tests/testing/test_pki.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/worker_process.h"
 #include "workers/server.h"
@@ -264,16 +265,15 @@ TEST(AnnotatorProxy, EndsAStreamWhoseWorkerGoesAway) {
 class CoordinatorSecurityTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(absl::StrCat(::testing::TempDir(), "/qalam-coord-pki-", getpid()));
-    auto made = RunCommand(
-        absl::StrCat("bash ", QALAM_SOURCE_DIR, "/tests/testing/make_certs.sh ", *dir_, " 2>&1"));
-    ASSERT_TRUE(made.ok()) << made.status();
+    auto pki = qalam_testing::TestPki::Make("qalam-coord-pki");
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    pki_ = pki->release();
   }
   static void TearDownTestSuite() {
-    (void)RunCommand("rm -rf " + *dir_);
-    delete dir_;
+    delete pki_;
+    pki_ = nullptr;
   }
-  static std::string F(const std::string& name) { return *dir_ + "/" + name; }
+  static std::string F(const std::string& name) { return pki_->File(name); }
 
   // A worker that demands TLS and a bearer token.
   static std::unique_ptr<WorkerServer> SecureWorker() {
@@ -296,10 +296,10 @@ class CoordinatorSecurityTest : public ::testing::Test {
     return c;
   }
 
-  static std::string* dir_;
+  static qalam_testing::TestPki* pki_;
 };
 
-std::string* CoordinatorSecurityTest::dir_ = nullptr;
+qalam_testing::TestPki* CoordinatorSecurityTest::pki_ = nullptr;
 
 TEST_F(CoordinatorSecurityTest, AJobCompletesOnTlsAndTokenWorkers) {
   auto worker = SecureWorker();
@@ -312,7 +312,7 @@ TEST_F(CoordinatorSecurityTest, AJobCompletesOnTlsAndTokenWorkers) {
   ASSERT_TRUE((*dispatcher)->WaitForHealthyWorker(absl::Seconds(60)));
   JobSpec spec;
   spec.inputs = {kSample};
-  spec.output_dir = *dir_ + "/job-ok";
+  spec.output_dir = pki_->dir() + "/job-ok";
   spec.shard_records = 50;
   JobMonitor monitor;
   absl::StatusOr<JobResult> r = RunJob(spec, dispatcher->get(), &monitor);
@@ -333,7 +333,7 @@ TEST_F(CoordinatorSecurityTest, AWrongTokenFailsTheJobWithUnauthenticated) {
   ASSERT_TRUE((*dispatcher)->WaitForHealthyWorker(absl::Seconds(60)));
   JobSpec spec;
   spec.inputs = {kSample};
-  spec.output_dir = *dir_ + "/job-wrong";
+  spec.output_dir = pki_->dir() + "/job-wrong";
   JobMonitor monitor;
   const absl::Time start = absl::Now();
   absl::StatusOr<JobResult> r = RunJob(spec, dispatcher->get(), &monitor);

@@ -14,6 +14,7 @@
 #include "qalam/v1/annotator.grpc.pb.h"
 #include "qalam/v1/worker.grpc.pb.h"
 #include "tests/testing/rpc_test_util.h"
+#include "tests/testing/test_pki.h"
 #include "tests/testing/status_matchers.h"
 #include "workers/server.h"
 
@@ -30,16 +31,15 @@ using ::testing::HasSubstr;
 class SecurityTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(absl::StrCat(::testing::TempDir(), "/qalam-pki-", getpid()));
-    auto made = RunCommand(
-        absl::StrCat("bash ", QALAM_SOURCE_DIR, "/tests/testing/make_certs.sh ", *dir_, " 2>&1"));
-    ASSERT_TRUE(made.ok()) << made.status();
+    auto pki = qalam_testing::TestPki::Make("qalam-pki");
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    pki_ = pki->release();
   }
   static void TearDownTestSuite() {
-    (void)RunCommand("rm -rf " + *dir_);
-    delete dir_;
+    delete pki_;
+    pki_ = nullptr;
   }
-  static std::string F(const std::string& name) { return *dir_ + "/" + name; }
+  static std::string F(const std::string& name) { return pki_->File(name); }
 
   void Start(const ServerSecurityOptions& security) {
     WorkerServerOptions o;
@@ -82,11 +82,11 @@ class SecurityTest : public ::testing::Test {
     return FromGrpcStatus(stub->ProcessBatch(&ctx, req, &resp));
   }
 
-  static std::string* dir_;
+  static qalam_testing::TestPki* pki_;
   std::unique_ptr<WorkerServer> server_;
 };
 
-std::string* SecurityTest::dir_ = nullptr;
+qalam_testing::TestPki* SecurityTest::pki_ = nullptr;
 
 TEST_F(SecurityTest, BearerTokensOnLoopback) {
   ServerSecurityOptions s;
