@@ -166,11 +166,11 @@ int AnnotateCommand(int argc, char** argv) {
     ArticleView article;
     if (s.ok()) {
       if (rec.kind == InputRecord::Kind::kJsonLine) {
-        s = parser.Parse(rec.data, rec.line, &article, &id);
+        s = parser.Parse(rec.text, rec.line, &article, &id);
       } else {
         id = rec.id;
         article.id = rec.id;
-        article.text = rec.data;
+        article.text = rec.text;
         s = ValidateArticleText(article.text, limits);
       }
     } else {

@@ -226,6 +226,7 @@ class InputReaderImpl : public InputReader {
     rec->kind = specs_[current_].text_file ? InputRecord::Kind::kTextFile
                                            : InputRecord::Kind::kJsonLine;
     rec->data.clear();
+    rec->text = absl::string_view();
     rec->file_index = static_cast<uint32_t>(current_);
     rec->line = line;
     rec->id = specs_[current_].id;
@@ -264,6 +265,28 @@ class InputReaderImpl : public InputReader {
   // at its end.
   bool ReadLine(InputRecord* rec) {
     for (;;) {
+      // The usual case: the whole line is in the buffer. The record is a
+      // view of it, not a copy.
+      if (pos_ < len_) {
+        const char* start = buf_.data() + pos_;
+        const char* nl = static_cast<const char*>(std::memchr(start, '\n', len_ - pos_));
+        if (nl != nullptr && static_cast<size_t>(nl - start) <= options_.max_record_bytes) {
+          size_t n = static_cast<size_t>(nl - start);
+          pos_ += n + 1;
+          ++line_;
+          if (n > 0 && start[n - 1] == '\r') --n;
+          const absl::string_view line(start, n);
+          if (IsBlank(line)) continue;
+          rec->data.clear();
+          rec->text = line;
+          rec->kind = InputRecord::Kind::kJsonLine;
+          rec->file_index = static_cast<uint32_t>(current_);
+          rec->line = line_;
+          rec->id.clear();
+          rec->error = absl::OkStatus();
+          return true;
+        }
+      }
       rec->data.clear();
       bool oversized = false;
       uint64_t seen = 0;
@@ -308,6 +331,7 @@ class InputReaderImpl : public InputReader {
       }
       if (!rec->data.empty() && rec->data.back() == '\r') rec->data.pop_back();
       if (IsBlank(rec->data)) continue;
+      rec->text = rec->data;
       rec->kind = InputRecord::Kind::kJsonLine;
       rec->file_index = static_cast<uint32_t>(current_);
       rec->line = line_;
@@ -342,6 +366,7 @@ class InputReaderImpl : public InputReader {
                            options_.max_record_bytes, " bytes")));
       return;
     }
+    rec->text = rec->data;
     rec->kind = InputRecord::Kind::kTextFile;
     rec->file_index = static_cast<uint32_t>(current_);
     rec->line = 1;
@@ -349,7 +374,7 @@ class InputReaderImpl : public InputReader {
     rec->error = absl::OkStatus();
   }
 
-  static bool IsBlank(const std::string& s) {
+  static bool IsBlank(absl::string_view s) {
     for (char c : s) {
       if (c != ' ' && c != '\t' && c != '\r') return false;
     }

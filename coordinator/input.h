@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 
 namespace qalam {
@@ -30,7 +31,11 @@ struct InputOptions {
 struct InputRecord {
   enum class Kind { kJsonLine, kTextFile };
   Kind kind = Kind::kJsonLine;
-  std::string data;      // the line (no line break, no BOM) or the file's text
+  // The record's bytes: the line (no line break, no BOM) or the file's
+  // text. A view of the reader's buffer (the usual line, which is then not
+  // copied) or of `data`; valid until the next Next() with this record.
+  absl::string_view text;
+  std::string data;      // storage for `text` when it is not in the buffer
   uint32_t file_index = 0;  // into InputReader::files()
   uint64_t line = 0;     // 1-based line number in its file (1 for a .txt file)
   std::string id;        // kTextFile: the file name without ".txt"

@@ -371,13 +371,13 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
       item.id = rec.id;
     } else {
       item.request_index = cur->encoded->size();
-      cur_bytes += rec.data.size() + 16;
+      cur_bytes += rec.text.size() + 16;
       // The record's bytes go to the wire as they are, encoded in place.
       if (rec.kind == InputRecord::Kind::kJsonLine) {
-        cur->encoded->AddJson(pos, rec.line, rec.data);
+        cur->encoded->AddJson(pos, rec.line, rec.text);
       } else {
         item.id = rec.id;
-        cur->encoded->AddDocument(pos, rec.line, rec.id, rec.data);
+        cur->encoded->AddDocument(pos, rec.line, rec.id, rec.text);
       }
     }
     cur->items.push_back(std::move(item));

@@ -63,7 +63,7 @@ absl::Status ForEachLabeledRecord(
       continue;
     }
     classify::LabeledRecord lr;
-    absl::Status s = parser.Parse(rec.data, &lr);
+    absl::Status s = parser.Parse(rec.text, &lr);
     if (s.ok() && labels != nullptr) lr.label = labels->Map(lr.label);
     if (s.ok()) s = fn(lr, reader->files()[rec.file_index], rec.line);
     if (!s.ok()) {

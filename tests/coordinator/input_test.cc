@@ -64,7 +64,7 @@ class InputTest : public ::testing::Test {
     InputRecord rec;
     while ((*r)->Next(&rec)) {
       if (rec.error.ok()) {
-        g.data.push_back(rec.data);
+        g.data.push_back(std::string(rec.text));
         g.lines.push_back(rec.line);
         g.ids.push_back(rec.id);
       } else {
