@@ -42,8 +42,8 @@ class BatchInterceptor {
   // `check_alive` returns OK (a hung worker), or end the process (a crash).
   virtual absl::Status BeforeBatch(const v1::BatchRequest& request, CheckAliveFn check_alive) = 0;
   // Runs on the pool thread after the batch was processed successfully,
-  // before the response is sent.
-  virtual void AfterBatch(const v1::BatchRequest& request) = 0;
+  // before the response is sent; it may change the response.
+  virtual void AfterBatch(const v1::BatchRequest& request, v1::BatchResponse* response) = 0;
 };
 
 struct WorkerRuntimeOptions {

@@ -64,7 +64,7 @@ grpc::ServerUnaryReactor* WorkerService::ProcessBatch(grpc::CallbackServerContex
           },
           response);
     }
-    if (s.ok() && interceptor != nullptr) interceptor->AfterBatch(*request);
+    if (s.ok() && interceptor != nullptr) interceptor->AfterBatch(*request, response);
     rt->stats().records.fetch_add(static_cast<uint64_t>(response->results_size()),
                                   std::memory_order_relaxed);
     if (verbose) {

@@ -239,6 +239,32 @@ def test_worker_hangs():
         fail("the hanging worker did all the work")
 
 
+def test_old_workers():
+    """Workers that send no RecordStats.report (built before it) beside
+    current ones: the coordinator parses their lines for report.json, and
+    results and report are the same as with current workers alone."""
+    corpus = os.path.join(TMP, "c.jsonl")
+    make_corpus(corpus, 1200, extra={5: b'{"id":"bad","text":'})
+    annotate([corpus], os.path.join(TMP, "want.jsonl"))
+    new, t1, _ = start_worker("new")
+    old, t2, log = start_worker("old", "--no-report-fields")
+    mixed = os.path.join(TMP, "mixed")
+    run([corpus], mixed, args=["--connect", ",".join([t1, t2]), "--shard-records", "30"])
+    if not lines(log):
+        fail("the old worker got no work")
+    same_file(os.path.join(TMP, "want.jsonl"), os.path.join(mixed, "results.jsonl"), "mixed workers")
+    current = os.path.join(TMP, "current")
+    run([corpus], current, workers=2)
+    a = json.load(open(os.path.join(mixed, "report.json")))
+    b = json.load(open(os.path.join(current, "report.json")))
+    a.pop("timing")
+    b.pop("timing")
+    if a != b:
+        fail("report with old workers differs:\n%r\n%r" % (a, b))
+    if a["articles"] != {"in": 1200, "processed": 1199, "failed": 1} or not a["keywords"]:
+        fail("report: %r" % a["articles"])
+
+
 def test_worker_errors():
     """A worker that fails every batch after a few: the others finish."""
     p, _, log = _failure_run(["--error-after", "3"])

@@ -30,6 +30,7 @@ struct Knobs {
   std::string poison_hang;
   std::string seq_log;
   std::string unhealthy_file;
+  bool no_report_fields = false;
 };
 
 bool Holds(const v1::BatchRequest& req, const std::string& marker) {
@@ -71,7 +72,13 @@ class FailureInjector final : public BatchInterceptor {
     return absl::OkStatus();
   }
 
-  void AfterBatch(const v1::BatchRequest& req) override {
+  void AfterBatch(const v1::BatchRequest& req, v1::BatchResponse* resp) override {
+    if (knobs_.no_report_fields) {
+      // What a worker from before RecordStats.report sends.
+      for (v1::RecordResult& r : *resp->mutable_results()) {
+        if (r.has_stats()) r.mutable_stats()->clear_report();
+      }
+    }
     if (log_fd_ < 0) return;
     std::string lines;
     for (const v1::Record& r : req.records()) absl::StrAppend(&lines, r.seq(), "\n");
@@ -109,6 +116,8 @@ int TestWorkerMain(int argc, char** argv) {
   flags.String("seq-log", &knobs.seq_log, "append processed seqs here", "FILE");
   flags.String("unhealthy-file", &knobs.unhealthy_file, "NOT_SERVING while this file exists",
                "FILE");
+  flags.Bool("no-report-fields", &knobs.no_report_fields,
+             "send no RecordStats.report, as workers before it did");
   std::vector<std::string> rest;
   absl::Status st = flags.Parse(argc, argv, 1, &rest);
   if (flags.help_requested()) {
