@@ -60,10 +60,17 @@ std::vector<Rec> Reference(const std::string& data, size_t max_bytes) {
   return out;
 }
 
+const char* const kNames[] = {"in.jsonl", "big.jsonl", "in.jsonl.gz", "in.jsonl.zst"};
+
+// A folder of this process's own for the files, removed at exit.
 const std::string& Dir() {
   static const std::string* dir = [] {
     char tmpl[] = "/tmp/qalam-fuzz-input-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) std::abort();
+    std::atexit([] {
+      for (const char* name : kNames) ::unlink((Dir() + "/" + name).c_str());
+      ::rmdir(Dir().c_str());
+    });
     return new std::string(tmpl);
   }();
   return *dir;
@@ -91,7 +98,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     while (big.size() < (1u << 20) + 4096) big += bytes;
     bytes.swap(big);
   }
-  static const char* const kNames[] = {"in.jsonl", "big.jsonl", "in.jsonl.gz", "in.jsonl.zst"};
   const std::string path = Dir() + "/" + kNames[mode];
   WriteFile(path, bytes);
 
