@@ -120,7 +120,10 @@ absl::Status RecordProcessor::ProcessBatch(const v1::BatchRequest& request,
     if (s.ok()) s = annotator_.Annotate(article, options, &scratch_, &result_);
     if (s.ok()) {
       if (bo.json_results()) {
-        AppendResultJson(result_, out->mutable_result_json());
+        std::string* line = out->mutable_result_json();
+        line->reserve(last_line_bytes_ + last_line_bytes_ / 4);
+        AppendResultJson(result_, line);
+        last_line_bytes_ = line->size();
       } else {
         ToAnnotationProto(result_, out->mutable_annotation());
       }

@@ -88,6 +88,9 @@ class RecordProcessor {
   ArticleLimits parser_limits_;
   std::string repaired_;  // content with invalid UTF-8 replaced
   std::string id_;        // the id of a record that failed to parse
+  // Bytes of the last result line: the next one's buffer is reserved from
+  // it, so it is allocated once instead of grown by doubling.
+  size_t last_line_bytes_ = 1024;
 };
 
 }  // namespace qalam
