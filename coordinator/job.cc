@@ -229,18 +229,8 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
                 e.minhash[i] = r.stats().minhash(i);
               }
             }
-            if (r.has_stats() && r.stats().has_report()) {
-              const v1::ReportFields& rf = r.stats().report();
-              report_fields.has_lang = rf.has_lang();
-              report_fields.lang = rf.lang();
-              report_fields.has_label = rf.has_label();
-              report_fields.label = rf.label();
-              report_fields.has_keywords = rf.has_keywords();
-              report_fields.keywords.assign(rf.keywords().begin(), rf.keywords().end());
-              report_fields.has_tokens = rf.has_tokens();
-              report_fields.tokens = rf.tokens();
-              report_fields.has_sentences = rf.has_sentences();
-              report_fields.sentences = rf.sentences();
+            if (r.has_stats() && r.stats().has_report() &&
+                ReportFieldsFromProto(r.stats().report(), &report_fields)) {
               report.AddResult(report_fields, e, r.result_json().size() + 1);
               as_result = true;
             } else {

@@ -200,6 +200,28 @@ struct ReportBuilder::State {
   ReportFields scratch;
 };
 
+bool ReportFieldsFromProto(const v1::ReportFields& in, ReportFields* out) {
+  out->has_lang = in.has_lang();
+  out->lang = in.lang();
+  out->has_label = in.has_label();
+  out->label = in.label();
+  out->has_keywords = in.has_keywords();
+  out->keywords.clear();
+  const std::string& all = in.keywords();
+  size_t at = 0;
+  for (uint32_t n : in.keyword_bytes()) {
+    if (n > all.size() - at) return false;
+    out->keywords.emplace_back(all.data() + at, n);
+    at += n;
+  }
+  if (at != all.size()) return false;
+  out->has_tokens = in.has_tokens();
+  out->tokens = in.tokens();
+  out->has_sentences = in.has_sentences();
+  out->sentences = in.sentences();
+  return true;
+}
+
 ReportBuilder::ReportBuilder(const ReportOptions& options) : s_(new State) {
   s_->options = options;
 }

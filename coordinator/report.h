@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "coordinator/output_store.h"
+#include "qalam/v1/worker.pb.h"
 
 namespace qalam {
 
@@ -67,6 +68,11 @@ struct ReportFields {
   bool has_sentences = false;
   uint64_t sentences = 0;  // number of sentences
 };
+
+// The fields a worker sent (RecordStats.report), as views into `in`. False
+// when they do not hold together (keyword lengths that do not add up to the
+// keywords' bytes): the caller then parses the line instead.
+bool ReportFieldsFromProto(const v1::ReportFields& in, ReportFields* out);
 
 // Builds report.json line by line, as a job writes its output: a run feeds
 // it each line as it appends it (with the fields the worker sent, so the

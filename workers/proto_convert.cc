@@ -93,8 +93,15 @@ void FillReportFields(const AnnotationResult& result, v1::ReportFields* out) {
   }
   if (result.has_keywords) {
     out->set_has_keywords(true);
-    out->mutable_keywords()->Reserve(static_cast<int>(result.keywords.size()));
-    for (const std::string& k : result.keywords) out->add_keywords(k);
+    size_t bytes = 0;
+    for (const std::string& k : result.keywords) bytes += k.size();
+    std::string* all = out->mutable_keywords();
+    all->reserve(bytes);
+    out->mutable_keyword_bytes()->Reserve(static_cast<int>(result.keywords.size()));
+    for (const std::string& k : result.keywords) {
+      all->append(k);
+      out->add_keyword_bytes(static_cast<uint32_t>(k.size()));
+    }
   }
 }
 

@@ -198,16 +198,7 @@ TEST_F(OutputStoreTest, ReportFromWorkerFieldsEqualsReportFromLines) {
       (*store)->AppendResult(line, e);
       v1::ReportFields rf;
       FillReportFields(result, &rf);
-      fields.has_lang = rf.has_lang();
-      fields.lang = rf.lang();
-      fields.has_label = rf.has_label();
-      fields.label = rf.label();
-      fields.has_keywords = rf.has_keywords();
-      fields.keywords.assign(rf.keywords().begin(), rf.keywords().end());
-      fields.has_tokens = rf.has_tokens();
-      fields.tokens = rf.tokens();
-      fields.has_sentences = rf.has_sentences();
-      fields.sentences = rf.sentences();
+      ASSERT_TRUE(ReportFieldsFromProto(rf, &fields));
       from_fields.AddResult(fields, e, line.size() + 1);
     }
     const std::string error = "{\"code\":\"INVALID_ARGUMENT\",\"error\":\"x\"}";
@@ -231,6 +222,32 @@ TEST_F(OutputStoreTest, ReportFromWorkerFieldsEqualsReportFromLines) {
   EXPECT_THAT(*want, HasSubstr("\"tokens\": {\"n\": 5,"));
   EXPECT_THAT(*want, HasSubstr("\"sentences\": {\"n\": 5,"));
   EXPECT_THAT(*want, HasSubstr("{\"size\": 4, \"ids\": [\"a0\", \"a2\", \"a6\", \"a8\"]}"));
+}
+
+// A worker's keywords come as one string and their lengths; lengths that
+// do not add up (a buggy or hostile worker) are refused, and the line is
+// then parsed instead.
+TEST(ReportFieldsFromProto, SplitsKeywordsAndRefusesLengthsThatDoNotAddUp) {
+  v1::ReportFields rf;
+  rf.set_lang("ar");
+  rf.set_has_keywords(true);
+  rf.set_keywords("abcdef");
+  rf.add_keyword_bytes(2);
+  rf.add_keyword_bytes(4);
+  ReportFields f;
+  ASSERT_TRUE(ReportFieldsFromProto(rf, &f));
+  EXPECT_TRUE(f.has_lang);
+  EXPECT_FALSE(f.has_label);
+  EXPECT_THAT(f.keywords, ::testing::ElementsAre("ab", "cdef"));
+  rf.add_keyword_bytes(1);  // past the end
+  EXPECT_FALSE(ReportFieldsFromProto(rf, &f));
+  rf.clear_keyword_bytes();
+  rf.add_keyword_bytes(5);  // short of the end
+  EXPECT_FALSE(ReportFieldsFromProto(rf, &f));
+  rf.clear_keyword_bytes();
+  rf.add_keyword_bytes(3);
+  rf.add_keyword_bytes(0xFFFFFFFFu);  // would wrap around
+  EXPECT_FALSE(ReportFieldsFromProto(rf, &f));
 }
 
 TEST(Fingerprint, CountsCodePointsAndEstimatesSimilarity) {
