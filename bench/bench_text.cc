@@ -115,11 +115,19 @@ void BM_Segment(benchmark::State& state) {
   Finish(state, docs);
 }
 
-// ICU's BreakIterators over the same UTF-8 (utext_openUTF8: no UTF-16 copy),
-// one iterator reused for every article, as STYLE.md recommends. ICU's own
-// text form is UTF-16, which its iterators walk faster than a UTF-8 UText:
-// the Utf16 variants below measure that too.
-void IcuBreaks(benchmark::State& state, bool words) {
+// ICU's BreakIterators on the same articles, one iterator reused for every
+// article, as STYLE.md recommends, given the text in one of three forms:
+//   kUtf8               the UTF-8 itself, through utext_openUTF8 (no copy);
+//   kUtf16Convert       a UTF-16 copy made inside the timed loop (what a
+//                       caller with UTF-8 text pays);
+//   kUtf16Preconverted  UTF-16 copies made before timing: ICU's native text
+//                       form, which its iterators walk faster than a UTF-8
+//                       UText (its fastest case).
+// Bytes/s are bytes of the UTF-8 text in every form, as everywhere in this
+// binary.
+enum class TextForm { kUtf8, kUtf16Convert, kUtf16Preconverted };
+
+void IcuBreaks(benchmark::State& state, bool words, TextForm form) {
   const auto& docs = Corpus(static_cast<int>(state.range(0)));
   if (!Setup(state, docs)) return;
   UErrorCode status = U_ZERO_ERROR;
@@ -131,12 +139,32 @@ void IcuBreaks(benchmark::State& state, bool words) {
     state.SkipWithError("ICU BreakIterator unavailable");
     return;
   }
+  auto utf16 = [](const std::string& t) {
+    return icu::UnicodeString::fromUTF8(icu::StringPiece(t.data(), static_cast<int32_t>(t.size())));
+  };
+  std::vector<icu::UnicodeString> copies;
+  if (form == TextForm::kUtf16Preconverted) {
+    for (const auto& d : docs) copies.push_back(utf16(d.text));
+  }
+  icu::UnicodeString converted;
   UText* ut = nullptr;
   for (auto _ : state) {
-    for (const auto& d : docs) {
-      status = U_ZERO_ERROR;
-      ut = utext_openUTF8(ut, d.text.data(), static_cast<int64_t>(d.text.size()), &status);
-      it->setText(ut, status);
+    for (size_t i = 0; i < docs.size(); ++i) {
+      const std::string& text = docs[i].text;
+      switch (form) {
+        case TextForm::kUtf8:
+          status = U_ZERO_ERROR;
+          ut = utext_openUTF8(ut, text.data(), static_cast<int64_t>(text.size()), &status);
+          it->setText(ut, status);
+          break;
+        case TextForm::kUtf16Convert:
+          converted = utf16(text);
+          it->setText(converted);
+          break;
+        case TextForm::kUtf16Preconverted:
+          it->setText(copies[i]);
+          break;
+      }
       int64_t count = 0;
       for (int32_t b = it->first(); b != icu::BreakIterator::DONE; b = it->next()) {
         if (!words || it->getRuleStatus() != UBRK_WORD_NONE) ++count;
@@ -144,62 +172,18 @@ void IcuBreaks(benchmark::State& state, bool words) {
       benchmark::DoNotOptimize(count);
     }
   }
-  utext_close(ut);
+  if (ut != nullptr) utext_close(ut);
   Finish(state, docs);
 }
 
-// ICU's word iterator over UTF-16 copies of the articles. kConvert: each
-// article is converted from UTF-8 inside the timed loop (what a caller with
-// UTF-8 text pays); otherwise the copies are made once, before timing (ICU's
-// fastest case: its iterator alone on its native text form). Bytes/s are
-// bytes of the UTF-8 text in both, as everywhere in this binary.
-enum class Utf16 { kPreconverted, kConvert };
-void IcuWordBreakUtf16(benchmark::State& state, Utf16 mode) {
-  const auto& docs = Corpus(static_cast<int>(state.range(0)));
-  if (!Setup(state, docs)) return;
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::BreakIterator> it(icu::BreakIterator::createWordInstance(
-      icu::Locale(state.range(0) == 0 ? "ar" : "en"), status));
-  if (U_FAILURE(status)) {
-    state.SkipWithError("ICU BreakIterator unavailable");
-    return;
-  }
-  std::vector<icu::UnicodeString> copies;
-  if (mode == Utf16::kPreconverted) {
-    for (const auto& d : docs) {
-      copies.push_back(icu::UnicodeString::fromUTF8(
-          icu::StringPiece(d.text.data(), static_cast<int32_t>(d.text.size()))));
-    }
-  }
-  icu::UnicodeString converted;
-  for (auto _ : state) {
-    for (size_t i = 0; i < docs.size(); ++i) {
-      if (mode == Utf16::kConvert) {
-        const auto& t = docs[i].text;
-        converted = icu::UnicodeString::fromUTF8(
-            icu::StringPiece(t.data(), static_cast<int32_t>(t.size())));
-        it->setText(converted);
-      } else {
-        it->setText(copies[i]);
-      }
-      int64_t count = 0;
-      for (int32_t b = it->first(); b != icu::BreakIterator::DONE; b = it->next()) {
-        if (it->getRuleStatus() != UBRK_WORD_NONE) ++count;
-      }
-      benchmark::DoNotOptimize(count);
-    }
-  }
-  Finish(state, docs);
-}
-
-void BM_IcuWordBreak(benchmark::State& state) { IcuBreaks(state, true); }
+void BM_IcuWordBreak(benchmark::State& state) { IcuBreaks(state, true, TextForm::kUtf8); }
 void BM_IcuWordBreakUtf16(benchmark::State& state) {
-  IcuWordBreakUtf16(state, Utf16::kPreconverted);
+  IcuBreaks(state, true, TextForm::kUtf16Preconverted);
 }
 void BM_IcuWordBreakUtf16Convert(benchmark::State& state) {
-  IcuWordBreakUtf16(state, Utf16::kConvert);
+  IcuBreaks(state, true, TextForm::kUtf16Convert);
 }
-void BM_IcuSentenceBreak(benchmark::State& state) { IcuBreaks(state, false); }
+void BM_IcuSentenceBreak(benchmark::State& state) { IcuBreaks(state, false, TextForm::kUtf8); }
 
 // Arg 0 = Arabic (ar-multi dev), 1 = English (en-cnn dev).
 BENCHMARK(BM_Normalize)->Arg(0)->Arg(1);

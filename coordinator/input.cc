@@ -233,6 +233,17 @@ class InputReaderImpl : public InputReader {
     rec->error = std::move(status);
   }
 
+  // Makes `*rec` the current input's line line_, whose bytes are `text`
+  // (in buf_ or in rec->data).
+  void SetLine(InputRecord* rec, absl::string_view text) {
+    rec->text = text;
+    rec->kind = InputRecord::Kind::kJsonLine;
+    rec->file_index = static_cast<uint32_t>(current_);
+    rec->line = line_;
+    rec->id.clear();
+    rec->error = absl::OkStatus();
+  }
+
   // Refills buf_ from the source. Returns false at the end of the input or
   // on an error (then `*err` is set).
   bool Fill(absl::Status* err) {
@@ -278,12 +289,7 @@ class InputReaderImpl : public InputReader {
           const absl::string_view line(start, n);
           if (IsBlank(line)) continue;
           rec->data.clear();
-          rec->text = line;
-          rec->kind = InputRecord::Kind::kJsonLine;
-          rec->file_index = static_cast<uint32_t>(current_);
-          rec->line = line_;
-          rec->id.clear();
-          rec->error = absl::OkStatus();
+          SetLine(rec, line);
           return true;
         }
       }
@@ -331,12 +337,7 @@ class InputReaderImpl : public InputReader {
       }
       if (!rec->data.empty() && rec->data.back() == '\r') rec->data.pop_back();
       if (IsBlank(rec->data)) continue;
-      rec->text = rec->data;
-      rec->kind = InputRecord::Kind::kJsonLine;
-      rec->file_index = static_cast<uint32_t>(current_);
-      rec->line = line_;
-      rec->id.clear();
-      rec->error = absl::OkStatus();
+      SetLine(rec, rec->data);
       return true;
     }
   }

@@ -154,9 +154,8 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
   // what earlier runs committed is read back first.
   ReportBuilder report;
   if (resumed.results + resumed.errors > 0) {
-    const fs::path state = StateDir(spec.output_dir);
-    QALAM_RETURN_IF_ERROR(AddJobFiles((state / "results.jsonl").string(),
-                                      (state / "errors.jsonl").string(),
+    QALAM_RETURN_IF_ERROR(AddJobFiles(StateResultsPath(spec.output_dir),
+                                      StateErrorsPath(spec.output_dir),
                                       IndexPath(spec.output_dir), &report));
   }
 

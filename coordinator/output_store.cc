@@ -133,6 +133,12 @@ std::string StateDir(const std::string& dir) { return (fs::path(dir) / ".qalam")
 std::string IndexPath(const std::string& dir) {
   return (fs::path(StateDir(dir)) / "index.bin").string();
 }
+std::string StateResultsPath(const std::string& dir) {
+  return (fs::path(StateDir(dir)) / "results.jsonl").string();
+}
+std::string StateErrorsPath(const std::string& dir) {
+  return (fs::path(StateDir(dir)) / "errors.jsonl").string();
+}
 
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& dir) {
   const std::string path = (fs::path(StateDir(dir)) / "checkpoint").string();
@@ -199,8 +205,8 @@ absl::StatusOr<std::unique_ptr<OutputStore>> OutputStore::Open(const std::string
   const fs::path state = StateDir(dir);
   const std::string final_results = (fs::path(dir) / "results.jsonl").string();
   const std::string final_errors = (fs::path(dir) / "errors.jsonl").string();
-  const std::string state_results = (state / "results.jsonl").string();
-  const std::string state_errors = (state / "errors.jsonl").string();
+  const std::string state_results = StateResultsPath(dir);
+  const std::string state_errors = StateErrorsPath(dir);
 
   absl::StatusOr<Checkpoint> old = ReadCheckpoint(dir);
   if (!old.ok() && !absl::IsNotFound(old.status())) return old.status();

@@ -67,9 +67,12 @@ struct Checkpoint {
   bool complete = false;
 };
 
-// Paths inside an output folder.
+// Paths inside an output folder. The state results and errors hold a
+// running job's lines (what a resume keeps is their committed prefix).
 std::string StateDir(const std::string& dir);
 std::string IndexPath(const std::string& dir);
+std::string StateResultsPath(const std::string& dir);
+std::string StateErrorsPath(const std::string& dir);
 
 // Reads DIR/.qalam/checkpoint. NotFound when there is none.
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& dir);

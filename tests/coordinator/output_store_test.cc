@@ -46,6 +46,19 @@ IndexEntry Entry(uint64_t seq, uint32_t kind) {
   return e;
 }
 
+// The index entry of a result, with the fingerprint of its analysed text
+// (what a worker's RecordStats carry).
+IndexEntry ResultEntry(uint64_t seq, const text::AnalyzedText& analyzed) {
+  ArticleFingerprint fp;
+  ComputeFingerprint(analyzed, &fp);
+  IndexEntry e = Entry(seq, IndexEntry::kResult);
+  e.flags = IndexEntry::kHasStats;
+  e.chars = fp.chars;
+  e.text_hash = fp.text_hash;
+  std::copy(fp.minhash.begin(), fp.minhash.end(), e.minhash);
+  return e;
+}
+
 TEST_F(OutputStoreTest, ResumeStartsFromTheLastCheckpoint) {
   {
     auto store = OutputStore::Open(dir_, "job A\n", /*resume=*/false);
@@ -125,14 +138,7 @@ TEST_F(OutputStoreTest, ReportCountsLengthsAndDuplicates) {
     ASSERT_TRUE(annotator.Annotate(a, AnnotateOptions(), &scratch, &result).ok());
     std::string line;
     AppendResultJson(result, &line);
-    ArticleFingerprint fp;
-    ComputeFingerprint(scratch.analyzed, &fp);
-    IndexEntry e = Entry(i, IndexEntry::kResult);
-    e.flags = IndexEntry::kHasStats;
-    e.chars = fp.chars;
-    e.text_hash = fp.text_hash;
-    std::copy(fp.minhash.begin(), fp.minhash.end(), e.minhash);
-    (*store)->AppendResult(line, e);
+    (*store)->AppendResult(line, ResultEntry(i, scratch.analyzed));
   }
   (*store)->AppendError("{\"code\":\"INVALID_ARGUMENT\",\"error\":\"x\"}",
                         Entry(3, IndexEntry::kError));
@@ -188,13 +194,7 @@ TEST_F(OutputStoreTest, ReportFromWorkerFieldsEqualsReportFromLines) {
       ASSERT_TRUE((*annotator)->Annotate(a, options, &scratch, &result).ok());
       std::string line;
       AppendResultJson(result, &line);
-      ArticleFingerprint fp;
-      ComputeFingerprint(scratch.analyzed, &fp);
-      IndexEntry e = Entry(seq++, IndexEntry::kResult);
-      e.flags = IndexEntry::kHasStats;
-      e.chars = fp.chars;
-      e.text_hash = fp.text_hash;
-      std::copy(fp.minhash.begin(), fp.minhash.end(), e.minhash);
+      const IndexEntry e = ResultEntry(seq++, scratch.analyzed);
       (*store)->AppendResult(line, e);
       v1::ReportFields rf;
       FillReportFields(result, &rf);

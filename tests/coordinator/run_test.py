@@ -100,6 +100,21 @@ def same_file(a, b, what):
             fail("%s: %s and %s differ" % (what, a, b))
 
 
+def report_counts(out):
+    """DIR/report.json without its "timing" (which differs from run to run)."""
+    rep = json.load(open(os.path.join(out, "report.json")))
+    del rep["timing"]
+    return rep
+
+
+def same_report(a_dir, b_dir, what):
+    """The two folders' reports count the same; returns the first."""
+    a, b = report_counts(a_dir), report_counts(b_dir)
+    if a != b:
+        fail("%s:\n%r\n%r" % (what, a, b))
+    return a
+
+
 def start_worker(name, *knobs):
     sock = os.path.join(TMP, name + ".sock")
     log = os.path.join(TMP, name + ".seqs")
@@ -170,9 +185,7 @@ def test_identical():
         run(inputs, out, workers=n, args=["--shard-records", "97"], worker=None)
         same_file(os.path.join(TMP, "want.jsonl"), os.path.join(out, "results.jsonl"), "%d workers" % n)
         same_file(os.path.join(TMP, "want.err"), os.path.join(out, "errors.jsonl"), "errors, %d workers" % n)
-        rep = json.load(open(os.path.join(out, "report.json")))
-        del rep["timing"]
-        reports.append(rep)
+        reports.append(report_counts(out))
     if not (reports[0] == reports[1] == reports[2]):
         fail("reports differ with the number of workers")
     rep = reports[0]
@@ -255,12 +268,7 @@ def test_old_workers():
     same_file(os.path.join(TMP, "want.jsonl"), os.path.join(mixed, "results.jsonl"), "mixed workers")
     current = os.path.join(TMP, "current")
     run([corpus], current, workers=2)
-    a = json.load(open(os.path.join(mixed, "report.json")))
-    b = json.load(open(os.path.join(current, "report.json")))
-    a.pop("timing")
-    b.pop("timing")
-    if a != b:
-        fail("report with old workers differs:\n%r\n%r" % (a, b))
+    a = same_report(mixed, current, "report with old workers differs")
     if a["articles"] != {"in": 1200, "processed": 1199, "failed": 1} or not a["keywords"]:
         fail("report: %r" % a["articles"])
 
@@ -353,12 +361,7 @@ def test_resume():
     m = subprocess.run([QALAM, "merge", out, "-o", rebuilt], stderr=subprocess.PIPE)
     if m.returncode != 0:
         fail("merge of the resumed job failed: " + m.stderr.decode(errors="replace")[-2000:])
-    a = json.load(open(os.path.join(out, "report.json")))
-    b = json.load(open(os.path.join(rebuilt, "report.json")))
-    a.pop("timing")
-    b.pop("timing")
-    if a != b:
-        fail("the resumed run's report differs from one built from its files:\n%r\n%r" % (a, b))
+    a = same_report(out, rebuilt, "the resumed run's report differs from one built from its files")
     if a["articles"] != {"in": 4000, "processed": 3999, "failed": 1}:
         fail("resumed report counts: %r" % a["articles"])
     # Resuming a finished job is a no-op that keeps the output.
@@ -481,11 +484,7 @@ def test_slices():
         fail("merge failed: " + p.stderr.decode(errors="replace"))
     for name in ("results.jsonl", "errors.jsonl"):
         same_file(os.path.join(whole, name), os.path.join(merged, name), "merged " + name)
-    a = json.load(open(os.path.join(whole, "report.json")))
-    b = json.load(open(os.path.join(merged, "report.json")))
-    del a["timing"], b["timing"]
-    if a != b:
-        fail("merged report differs:\n%r\n%r" % (a, b))
+    same_report(whole, merged, "merged report differs")
     sizes = [len(lines(os.path.join(p, "results.jsonl"))) + len(lines(os.path.join(p, "errors.jsonl")))
              for p in parts]
     if sizes != [667, 667, 666]:
