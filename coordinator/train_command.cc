@@ -84,17 +84,17 @@ class KeywordTables {
   std::unique_ptr<summarize::DfTableBuilder> builders_[2];
 };
 
-absl::Status ParseWeights(const std::string& list, std::vector<double>* out) {
+absl::Status ParseWeights(const char* flag, const std::string& list, std::vector<double>* out) {
   out->clear();
   for (absl::string_view part : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
     double v;
     if (!absl::SimpleAtod(part, &v) || !(v >= 0) || v > 1e6) {
       return absl::InvalidArgumentError(
-          absl::StrCat("--centroid-weights: '", part, "' is not a number >= 0"));
+          absl::StrCat("--", flag, ": '", part, "' is not a number >= 0"));
     }
     out->push_back(v);
   }
-  if (out->empty()) return absl::InvalidArgumentError("--centroid-weights is empty");
+  if (out->empty()) return absl::InvalidArgumentError(absl::StrCat("--", flag, " is empty"));
   return absl::OkStatus();
 }
 
@@ -113,6 +113,8 @@ int TrainCommand(int argc, char** argv) {
   int64_t min_label_docs = 2;
   double c = 1.0;
   std::string centroid_weights = "0.25,0.5,1";
+  std::string neighbour_weights = "0,0.5,1";
+  int64_t neighbour_max_df = 20;
   bool keyword_tables = true;
   bool quiet = false;
   std::vector<std::string> positional;
@@ -125,9 +127,10 @@ int TrainCommand(int argc, char** argv) {
       "label (.jsonl, .jsonl.gz, .jsonl.zst or - for stdin). Records without a text or a\n"
       "label, with an empty text, invalid UTF-8 or malformed JSON are reported on stderr\n"
       "with their file and line and skipped; labels with fewer than --min-label-docs\n"
-      "articles are dropped. With --dev, the centroid weight is chosen and the softmax\n"
-      "temperature fitted on that file (otherwise: weight 1, temperature fitted on the\n"
-      "training data). Training is deterministic for a given --seed and data order.\n"
+      "articles are dropped. With --dev, the centroid and neighbour weights are chosen and\n"
+      "the softmax temperature fitted on that file (otherwise: centroid weight 1, no\n"
+      "neighbour member, temperature fitted on the training data). Training is\n"
+      "deterministic for a given --seed and data order.\n"
       "\n"
       "Also rebuilds the keyword document-frequency tables of the summariser from the\n"
       "same articles (routed to Arabic or English by the language identifier) and writes\n"
@@ -136,8 +139,8 @@ int TrainCommand(int argc, char** argv) {
       "Exit status: 0 on success, 1 when no model could be trained, 2 for a usage error.");
   flags.StringList("data", &data, "training data (repeatable)", "FILE");
   flags.StringList("dev", &dev_paths,
-                   "development data (repeatable): chooses the centroid weight, fits the "
-                   "temperature",
+                   "development data (repeatable): chooses the centroid and neighbour weights, "
+                   "fits the temperature",
                    "FILE");
   flags.String("output", &output, "where to write the model", "MODEL", 'o');
   flags.String("text-field", &fields.text, "JSON field holding the article text", "NAME");
@@ -152,6 +155,14 @@ int TrainCommand(int argc, char** argv) {
   flags.Double("c", &c, "SVM cost C of both SVM members", "X");
   flags.String("centroid-weights", &centroid_weights,
                "centroid weights to choose from on --dev (without --dev: the last)", "LIST");
+  flags.String("neighbour-weights", &neighbour_weights,
+               "weights of the nearest-training-article member to choose from on --dev "
+               "(0: without it; without --dev it is left out)",
+               "LIST");
+  flags.Int("neighbour-max-df", &neighbour_max_df,
+            "that member compares articles on the features found in at most N training "
+            "articles",
+            "N");
   flags.Bool("keyword-tables", &keyword_tables,
              "also rebuild the keyword tables (MODEL.summarize-{ar,en}.bin); --no-keyword-tables skips");
   flags.Bool("quiet", &quiet, "print only problems, not the training summary");
@@ -178,7 +189,14 @@ int TrainCommand(int argc, char** argv) {
   }
   if (st.ok() && !(c > 0 && c < 1e6)) st = absl::InvalidArgumentError("--c must be positive");
   if (st.ok() && seed < 0) st = absl::InvalidArgumentError("--seed must be >= 0");
-  if (st.ok()) st = ParseWeights(centroid_weights, &options.centroid_weights);
+  if (st.ok()) st = ParseWeights("centroid-weights", centroid_weights, &options.centroid_weights);
+  if (st.ok()) {
+    st = ParseWeights("neighbour-weights", neighbour_weights, &options.neighbour_weights);
+  }
+  if (st.ok() && (neighbour_max_df < 1 || neighbour_max_df > 1000000000)) {
+    st = absl::InvalidArgumentError("--neighbour-max-df must be >= 1");
+  }
+  options.neighbour_max_df = static_cast<uint32_t>(neighbour_max_df);
   if (st.ok()) st = label_map.Parse(label_map_spec);
   if (!st.ok()) {
     std::fprintf(stderr, "qalam train: %s\n", std::string(st.message()).c_str());
@@ -289,16 +307,24 @@ int TrainCommand(int argc, char** argv) {
         " buckets in >= ", options.min_df, " articles; centroid weight ", report.centroid_weight,
         "; temperature ", absl::StrFormat("%.3f", report.temperature), " (fitted on the ",
         report.temperature_fitted_on, ")\n",
+        report.neighbour_weight > 0
+            ? absl::StrCat("  neighbours: weight ", report.neighbour_weight, ", ",
+                           report.neighbour_postings, " postings over ",
+                           report.neighbour_buckets, " buckets\n")
+            : std::string(),
         absl::StrFormat("  time: %.2f s of training (vectors %.2f, Crammer-Singer %.2f in %d "
-                        "passes%s, NB-SVM %.2f, centroids %.2f, temperature model %.2f)\n",
+                        "passes%s, NB-SVM %.2f, centroids %.2f, neighbours %.2f, temperature model %.2f)\n",
                         report.seconds_total, report.seconds_vectors, report.seconds_cs,
                         report.cs_iterations, report.cs_converged ? "" : ", not converged",
-                        report.seconds_nb, report.seconds_centroids,
+                        report.seconds_nb, report.seconds_centroids, report.seconds_neighbours,
                         report.seconds_calibration));
     for (const auto& cand : report.candidates) {
-      absl::StrAppend(&msg, "  dev with centroid weight ", cand.centroid_weight, ": accuracy ",
+      const bool chosen = cand.centroid_weight == report.centroid_weight &&
+                          cand.neighbour_weight == report.neighbour_weight;
+      absl::StrAppend(&msg, "  dev with centroid weight ", cand.centroid_weight,
+                      ", neighbour weight ", cand.neighbour_weight, ": accuracy ",
                       Percent(cand.dev.accuracy), ", macro-F1 ", Percent(cand.dev.macro_f1),
-                      cand.centroid_weight == report.centroid_weight ? "  (chosen)" : "", "\n");
+                      chosen ? "  (chosen)" : "", "\n");
     }
     for (const std::string& f : table_files) absl::StrAppend(&msg, "  keyword tables: ", f, "\n");
     std::fputs(msg.c_str(), stderr);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -13,7 +14,7 @@ namespace {
 
 void Check(bool ok, const char* what) {
   if (!ok) {
-    __builtin_printf("invariant violated: %s\n", what);
+    std::fprintf(stderr, "invariant violated: %s\n", what);
     std::abort();
   }
 }

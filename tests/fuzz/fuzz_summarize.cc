@@ -4,6 +4,7 @@
 // and keywords are checked for both languages, with K = 1 and 3.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -16,7 +17,7 @@ namespace {
 
 void Check(bool ok, const char* what) {
   if (!ok) {
-    __builtin_printf("invariant violated: %s\n", what);
+    std::fprintf(stderr, "invariant violated: %s\n", what);
     std::abort();
   }
 }

@@ -6,14 +6,18 @@
 // Random bytes would almost always stop at the magic or the checksum, so
 // the input is used in one of two ways, picked by its first byte:
 //   even: XOR patches (2-byte offset, 1-byte mask) over a small valid model
-//         built here, reaching the checks behind the checksum;
+//         built here, reaching the checks behind the checksum (with a
+//         neighbour member, format version 2, when the first byte's second
+//         bit is set; version 1 otherwise);
 //   odd:  the rest of the input is the file image itself.
 // Then, unless the first byte is a multiple of 3, the header's checksum is
 // recomputed so that the structural checks run (otherwise the checksum
 // check is what is fuzzed).
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -29,29 +33,46 @@ using qalam::classify::TopicModel;
 
 void Check(bool ok, const char* what) {
   if (!ok) {
-    __builtin_printf("invariant violated: %s\n", what);
+    std::fprintf(stderr, "invariant violated: %s\n", what);
     std::abort();
   }
 }
 
-const std::string& BaseImage() {
-  static const std::string* image = [] {
-    qalam::classify::TopicModelParts parts;
-    parts.features.bits = 12;
-    parts.labels = {"sport", "economy", "tech"};
-    parts.bias = {0.1f, -0.2f, 0.05f};
-    parts.description = "fuzz: base model\n";
-    for (uint32_t b = 0; b < 4096; b += 97) {
-      parts.buckets.push_back(b);
-      parts.idf.push_back(1.0f + static_cast<float>(b % 7));
-      for (int k = 0; k < 3; ++k) parts.weights.push_back(static_cast<float>((b + k) % 5) - 2.0f);
+std::string MakeBaseImage(bool neighbours) {
+  qalam::classify::TopicModelParts parts;
+  parts.features.bits = 12;
+  parts.labels = {"sport", "economy", "tech"};
+  parts.bias = {0.1f, -0.2f, 0.05f};
+  parts.description = "fuzz: base model\n";
+  for (uint32_t b = 0; b < 4096; b += 97) {
+    parts.buckets.push_back(b);
+    parts.idf.push_back(1.0f + static_cast<float>(b % 7));
+    for (int k = 0; k < 3; ++k) parts.weights.push_back(static_cast<float>((b + k) % 5) - 2.0f);
+  }
+  parts.temperature = 0.8f;
+  if (neighbours) {
+    // Four stored documents; row r lists documents r % 4 and (r + 1) % 4.
+    parts.neighbour_weight = 0.7f;
+    parts.neighbour_labels = {0, 1, 2, 0};
+    parts.neighbour_start.push_back(0);
+    for (size_t r = 0; r < parts.buckets.size(); ++r) {
+      const uint32_t a = r % 4, b = (r + 1) % 4;
+      parts.neighbour_doc.push_back(std::min(a, b));
+      parts.neighbour_doc.push_back(std::max(a, b));
+      parts.neighbour_value.push_back(0.5f);
+      parts.neighbour_value.push_back(0.25f);
+      parts.neighbour_start.push_back(static_cast<uint32_t>(parts.neighbour_doc.size()));
     }
-    parts.temperature = 0.8f;
-    auto model = TopicModel::Create(std::move(parts));
-    Check(model.ok(), "base model builds");
-    return new std::string((*model)->Serialize());
-  }();
-  return *image;
+  }
+  auto model = TopicModel::Create(std::move(parts));
+  Check(model.ok(), "base model builds");
+  return (*model)->Serialize();
+}
+
+const std::string& BaseImage(bool neighbours) {
+  static const std::string* v1 = new std::string(MakeBaseImage(false));
+  static const std::string* v2 = new std::string(MakeBaseImage(true));
+  return neighbours ? *v2 : *v1;
 }
 
 struct Doc {
@@ -76,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t mode = data[0];
   std::string image;
   if (mode % 2 == 0) {
-    image = BaseImage();
+    image = BaseImage((mode & 2) != 0);
     for (size_t i = 1; i + 2 < size; i += 3) {
       const size_t off = ((static_cast<size_t>(data[i]) << 8) | data[i + 1]) % image.size();
       image[off] = static_cast<char>(image[off] ^ data[i + 2]);

@@ -144,7 +144,53 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::Create(TopicModelParts p
   }
   m->rows_ = m->storage_.data();
   QALAM_RETURN_IF_ERROR(m->BuildIndex("topic model"));
+  if (!parts.neighbour_labels.empty()) {
+    QALAM_RETURN_IF_ERROR(m->SetNeighbours(
+        parts.neighbour_weight, std::move(parts.neighbour_labels),
+        std::move(parts.neighbour_start), std::move(parts.neighbour_doc),
+        std::move(parts.neighbour_value), "topic model", /*data_loss=*/false));
+  }
   return m;
+}
+
+absl::Status TopicModel::SetNeighbours(float weight, std::vector<uint32_t> labels,
+                                       std::vector<uint32_t> start, std::vector<uint32_t> doc,
+                                       std::vector<float> value, absl::string_view what,
+                                       bool data_loss) {
+  auto bad = [&](absl::string_view problem) {
+    const std::string msg = absl::StrCat(what, ": neighbour member: ", problem);
+    return data_loss ? absl::DataLossError(msg) : absl::InvalidArgumentError(msg);
+  };
+  const size_t d = labels.size();
+  if (d == 0 || d > kMaxNeighbourDocs) return bad("invalid number of documents");
+  if (!(weight > 0) || !InRange(weight)) return bad("weight not in (0, 1e6]");
+  const uint32_t k = static_cast<uint32_t>(labels_.size());
+  for (uint32_t l : labels) {
+    if (l >= k) return bad("a document's label is out of range");
+  }
+  if (start.size() != static_cast<size_t>(n_) + 1 || start[0] != 0) {
+    return bad("posting starts do not match the rows");
+  }
+  for (size_t r = 0; r < n_; ++r) {
+    if (start[r + 1] < start[r]) return bad("posting starts decrease");
+  }
+  if (doc.size() != start[n_] || value.size() != doc.size()) {
+    return bad("the number of postings does not match the starts");
+  }
+  for (size_t r = 0; r < n_; ++r) {
+    for (uint32_t p = start[r]; p < start[r + 1]; ++p) {
+      if (doc[p] >= d || (p > start[r] && doc[p] <= doc[p - 1])) {
+        return bad("a posting's document is out of range or out of order");
+      }
+      if (!(value[p] > 0 && value[p] <= 1.0f)) return bad("a posting's value is not in (0, 1]");
+    }
+  }
+  neighbour_weight_ = weight;
+  neighbour_labels_ = std::move(labels);
+  neighbour_start_ = std::move(start);
+  neighbour_postings_.resize(doc.size());
+  for (size_t p = 0; p < doc.size(); ++p) neighbour_postings_[p] = Posting{doc[p], value[p]};
+  return absl::OkStatus();
 }
 
 absl::Status TopicModel::BuildIndex(absl::string_view what) {
@@ -188,17 +234,21 @@ void TopicModel::PrefetchSlot(uint32_t bucket) const {
   __builtin_prefetch(&slots_[(bucket * 0x9E3779B1u) >> slot_shift_]);
 }
 
-const float* TopicModel::FindRow(uint32_t bucket) const {
+uint32_t TopicModel::FindRowIndex(uint32_t bucket) const {
   const uint32_t mask = static_cast<uint32_t>(slots_.size() - 1);
   uint32_t i = (bucket * 0x9E3779B1u) >> slot_shift_;
   for (;;) {
     const Slot& s = slots_[i];
-    if (s.bucket == bucket) {
-      return reinterpret_cast<const float*>(rows_ + static_cast<size_t>(s.row) * stride_ + 1);
-    }
-    if (s.bucket == kEmptySlot) return nullptr;
+    if (s.bucket == bucket) return s.row;
+    if (s.bucket == kEmptySlot) return kNoRow;
     i = (i + 1) & mask;
   }
+}
+
+const float* TopicModel::FindRow(uint32_t bucket) const {
+  const uint32_t r = FindRowIndex(bucket);
+  if (r == kNoRow) return nullptr;
+  return reinterpret_cast<const float*>(rows_ + static_cast<size_t>(r) * stride_ + 1);
 }
 
 std::string TopicModel::Serialize() const {
@@ -207,7 +257,8 @@ std::string TopicModel::Serialize() const {
   out.reserve(kTopicModelHeaderBytes + description_.size() + 64 * k +
               static_cast<size_t>(n_) * stride_ * 4 + 16);
   out.append(kMagic, 8);
-  PutU32(&out, kTopicModelFormatVersion);
+  const bool neighbours = !neighbour_labels_.empty();
+  PutU32(&out, neighbours ? 2 : 1);
   PutU32(&out, kTopicModelHeaderBytes);
   PutU64(&out, 0);  // file size, patched below
   PutU64(&out, 0);  // checksum, patched below
@@ -229,6 +280,16 @@ std::string TopicModel::Serialize() const {
   for (float b : bias_) PutU32(&out, FloatBits(b));
   const size_t words = static_cast<size_t>(n_) * stride_;
   for (size_t i = 0; i < words; ++i) PutU32(&out, Le32(rows_[i]));
+  if (neighbours) {
+    PutU32(&out, static_cast<uint32_t>(neighbour_labels_.size()));
+    PutU32(&out, FloatBits(neighbour_weight_));
+    for (uint32_t l : neighbour_labels_) PutU32(&out, l);
+    for (uint32_t v : neighbour_start_) PutU32(&out, v);
+    for (const Posting& p : neighbour_postings_) {
+      PutU32(&out, p.doc);
+      PutU32(&out, FloatBits(p.value));
+    }
+  }
   const uint64_t size = out.size();
   const uint64_t sum = Hash64(out.data() + kTopicModelHeaderBytes,
                               out.size() - kTopicModelHeaderBytes, kTopicModelChecksumSeed);
@@ -283,9 +344,9 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::ParseImage(
                                             " bytes, shorter than the 64-byte header"));
   }
   const uint32_t version = ReadU32(p + 8);
-  if (version != kTopicModelFormatVersion) {
+  if (version < 1 || version > kTopicModelFormatVersion) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": topic model format version ", version,
-                                                   "; this build reads version ",
+                                                   "; this build reads versions 1 to ",
                                                    kTopicModelFormatVersion));
   }
   if (ReadU32(p + 12) != kTopicModelHeaderBytes) {
@@ -372,10 +433,46 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::ParseImage(
   }
   off += 4 * k;
   const uint64_t row_bytes = (uint64_t{k} + 2) * 4 * n;
-  if (row_bytes != size - off) {
+  if (version == 1 ? row_bytes != size - off : row_bytes > size - off) {
     return absl::DataLossError(absl::StrCat(what, ": ", size - off, " bytes of rows, expected ",
                                             row_bytes, " for ", n, " buckets of ", k,
                                             " labels"));
+  }
+  const size_t rows_off = off;
+  off += row_bytes;
+  // Version 2: the neighbour member after the rows.
+  uint32_t nn_docs = 0;
+  float nn_weight = 0;
+  std::vector<uint32_t> nn_labels, nn_start, nn_doc;
+  std::vector<float> nn_value;
+  if (version >= 2) {
+    QALAM_RETURN_IF_ERROR(need(8, "neighbour member"));
+    nn_docs = ReadU32(p + off);
+    nn_weight = BitsFloat(ReadU32(p + off + 4));
+    off += 8;
+    if (nn_docs == 0 || nn_docs > kMaxNeighbourDocs) {
+      return absl::DataLossError(absl::StrCat(what, ": invalid number of neighbour documents"));
+    }
+    QALAM_RETURN_IF_ERROR(need(uint64_t{4} * nn_docs + uint64_t{4} * (uint64_t{n} + 1),
+                               "neighbour member"));
+    nn_labels.resize(nn_docs);
+    for (uint32_t i = 0; i < nn_docs; ++i) nn_labels[i] = ReadU32(p + off + 4 * i);
+    off += uint64_t{4} * nn_docs;
+    nn_start.resize(uint64_t{n} + 1);
+    for (uint64_t r = 0; r <= n; ++r) nn_start[r] = ReadU32(p + off + 4 * r);
+    off += 4 * (uint64_t{n} + 1);
+    const uint64_t postings = nn_start[n];
+    if (postings * 8 != size - off) {
+      return absl::DataLossError(absl::StrCat(what, ": ", size - off,
+                                              " bytes of neighbour postings, expected ",
+                                              postings * 8));
+    }
+    nn_doc.resize(postings);
+    nn_value.resize(postings);
+    for (uint64_t i = 0; i < postings; ++i) {
+      nn_doc[i] = ReadU32(p + off + 8 * i);
+      nn_value[i] = BitsFloat(ReadU32(p + off + 8 * i + 4));
+    }
   }
   std::unique_ptr<TopicModel> m(new TopicModel(fo));
   m->labels_ = std::move(labels);
@@ -385,8 +482,13 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::ParseImage(
   m->n_ = n;
   m->stride_ = k + 2;
   m->image_ = std::move(owner);
-  m->rows_ = image + off / 4;
+  m->rows_ = image + rows_off / 4;
   QALAM_RETURN_IF_ERROR(m->BuildIndex(what));
+  if (version >= 2) {
+    QALAM_RETURN_IF_ERROR(m->SetNeighbours(nn_weight, std::move(nn_labels), std::move(nn_start),
+                                           std::move(nn_doc), std::move(nn_value), what,
+                                           /*data_loss=*/true));
+  }
   return m;
 }
 
@@ -471,14 +573,22 @@ void TopicModel::DecisionValues(const text::AnalyzedText& title, const text::Ana
   constexpr size_t kAhead = 32;
   for (size_t j = 0; j < n && j < kAhead; ++j) PrefetchSlot(buckets[j].bucket);
   const size_t row_bytes = size_t{stride_} * sizeof(uint32_t);
+  const bool neighbours = !neighbour_labels_.empty();
+  if (neighbours) scratch->row_ids.resize(n);
   for (size_t j = 0; j < n; ++j) {
     if (j + kAhead < n) PrefetchSlot(buckets[j + kAhead].bucket);
-    const float* row = FindRow(buckets[j].bucket);
-    rows[j] = row;
-    if (row != nullptr) {
-      const char* first = reinterpret_cast<const char*>(row - 1);  // the row's bucket word
-      __builtin_prefetch(first);
-      __builtin_prefetch(first + row_bytes - 1);
+    const uint32_t r = FindRowIndex(buckets[j].bucket);
+    if (r == kNoRow) {
+      rows[j] = nullptr;
+      continue;
+    }
+    const uint32_t* first = rows_ + static_cast<size_t>(r) * stride_;  // the row's bucket word
+    rows[j] = reinterpret_cast<const float*>(first + 1);
+    __builtin_prefetch(first);
+    __builtin_prefetch(reinterpret_cast<const char*>(first) + row_bytes - 1);
+    if (neighbours) {
+      scratch->row_ids[j] = r;
+      __builtin_prefetch(&neighbour_start_[r]);
     }
   }
   double norm2 = 0;
@@ -493,6 +603,57 @@ void TopicModel::DecisionValues(const text::AnalyzedText& title, const text::Ana
   }
   const float inv = norm2 > 0 ? static_cast<float>(1.0 / std::sqrt(norm2)) : 0.0f;
   for (uint32_t c = 0; c < k; ++c) s[c] = s[c] * inv + bias_[c];
+  if (!neighbour_labels_.empty()) AddNeighbourScores(buckets, rows, scratch, s);
+}
+
+void TopicModel::AddNeighbourScores(const std::vector<BucketTf>& buckets,
+                                    const std::vector<const float*>& rows,
+                                    ClassifyScratch* scratch, float* scores) const {
+  std::vector<float>& dot = scratch->neighbour_dot;
+  std::vector<uint32_t>& touched = scratch->neighbour_touched;
+  if (dot.size() != neighbour_labels_.size()) dot.assign(neighbour_labels_.size(), 0.0f);
+  touched.clear();
+  // Postings hold positive values and x' is positive, so a document's dot
+  // product is 0 exactly until its first posting: that marks it touched.
+  // First the rows with postings and a prefetch of each posting list (one
+  // cache miss each, overlapped), then the sums in feature order.
+  const std::vector<uint32_t>& row_ids = scratch->row_ids;
+  std::vector<uint32_t>& lists = scratch->neighbour_lists;  // pairs: j, row
+  lists.clear();
+  for (size_t j = 0; j < buckets.size(); ++j) {
+    if (rows[j] == nullptr) continue;
+    const uint32_t r = row_ids[j];
+    const uint32_t b = neighbour_start_[r];
+    if (b == neighbour_start_[r + 1]) continue;
+    __builtin_prefetch(&neighbour_postings_[b]);
+    lists.push_back(static_cast<uint32_t>(j));
+    lists.push_back(r);
+  }
+  double norm2 = 0;
+  for (size_t i = 0; i < lists.size(); i += 2) {
+    const uint32_t j = lists[i], r = lists[i + 1];
+    const float v = buckets[j].tf * rows[j][0];
+    norm2 += static_cast<double>(v) * v;
+    const Posting* p = neighbour_postings_.data() + neighbour_start_[r];
+    const Posting* end = neighbour_postings_.data() + neighbour_start_[r + 1];
+    for (; p < end; ++p) {
+      float& acc = dot[p->doc];
+      if (acc == 0.0f) touched.push_back(p->doc);
+      acc += v * p->value;
+    }
+  }
+  if (touched.empty()) return;
+  std::vector<float>& best = scratch->neighbour_best;
+  best.assign(labels_.size(), 0.0f);
+  for (uint32_t d : touched) {
+    float& b = best[neighbour_labels_[d]];
+    b = std::max(b, dot[d]);
+    dot[d] = 0.0f;
+  }
+  // In double: with a tiny idf (a hostile file) 1 / norm2 overflows a float.
+  for (size_t c = 0; c < best.size(); ++c) {
+    scores[c] += static_cast<float>(neighbour_weight_ * (double{best[c]} * best[c] / norm2));
+  }
 }
 
 void TopicModel::Classify(const text::AnalyzedText& title, const text::AnalyzedText& body,

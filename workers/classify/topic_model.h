@@ -18,6 +18,14 @@
 // decision value wins; confidences are a softmax of the decision values
 // divided by the model's temperature.
 //
+// A model may also carry a neighbour member (trainer.h): the tf-idf vectors
+// of its training documents over the model's rare rows (those stored with
+// postings), each L2-normalised over those rows. It adds to label k's
+// decision value  neighbour_weight * max over the stored documents d of
+// label k of cos(x', d)^2, where x' is the document's tf-idf over the same
+// rows, L2-normalised over them (0 when the document has none of them). A
+// near-copy of a training article thus pulls towards that article's label.
+//
 // File format, version 1 (all integers little-endian):
 //   offset 0   char[8]  magic "QALAMTPC"
 //          8   u32      format version (kTopicModelFormatVersion)
@@ -40,6 +48,16 @@
 //              then n rows of (K + 2) x 4 bytes: u32 bucket, f32 idf,
 //              K x f32 weights; buckets strictly ascending, < 2^bits,
 //              0 < idf <= 1e6, |weight| <= 1e6 (so scores stay finite)
+// Format version 2 is version 1 followed by the neighbour member:
+//              u32 D, stored training documents (1..2^31)
+//              f32 neighbour weight (0 < w <= 1e6)
+//              D x u32: each document's label (< K)
+//              (n + 1) x u32 posting starts: row r's postings are
+//              [start[r], start[r + 1]); start[0] = 0, non-decreasing
+//              P = start[n] postings of (u32 document < D, f32 value in
+//              (0, 1]), ascending documents within a row
+// A model without a neighbour member is written as version 1, byte for byte
+// as before this member existed; both versions load.
 // Loading is one read of the file, a check of every field and the checksum,
 // and building a bucket -> row hash table (a few milliseconds for the
 // bundled models). Weights are used in place, not copied.
@@ -64,11 +82,13 @@
 namespace qalam {
 namespace classify {
 
-inline constexpr uint32_t kTopicModelFormatVersion = 1;
+// The newest format version this build writes and reads (it reads 1 too).
+inline constexpr uint32_t kTopicModelFormatVersion = 2;
 inline constexpr uint64_t kTopicModelChecksumSeed = 0x5154504943534D44ULL;  // "QTPICSMD"
 inline constexpr size_t kTopicModelHeaderBytes = 64;
 inline constexpr uint32_t kMaxLabels = 4096;
 inline constexpr size_t kMaxLabelBytes = 256;
+inline constexpr uint32_t kMaxNeighbourDocs = 1u << 31;
 
 // Everything a TopicModel is made of (what the trainer produces).
 struct TopicModelParts {
@@ -80,6 +100,12 @@ struct TopicModelParts {
   std::vector<float> weights;       // n x K, bucket-major, |w| <= 1e6
   float temperature = 1.0f;         // in [0.001, 1000]
   std::string description;          // "key: value" lines; may be empty
+  // The neighbour member (see above); absent when neighbour_labels is empty.
+  float neighbour_weight = 0;             // (0, 1e6] when present
+  std::vector<uint32_t> neighbour_labels; // D, each < K
+  std::vector<uint32_t> neighbour_start;  // n + 1 posting starts
+  std::vector<uint32_t> neighbour_doc;    // P, each < D
+  std::vector<float> neighbour_value;     // P, in (0, 1]
 };
 
 // Per-thread memory for prediction, reused across documents.
@@ -89,6 +115,13 @@ struct ClassifyScratch {
   std::vector<float> scores;
   std::vector<float> probs;
   std::vector<const float*> rows;  // the model row of each bucket (or null)
+  std::vector<uint32_t> row_ids;   // and its index (models with neighbours)
+  // Neighbour member: per stored document its dot product so far (kept at
+  // zero between documents), the documents touched, and per label the best.
+  std::vector<float> neighbour_dot;
+  std::vector<uint32_t> neighbour_touched;
+  std::vector<uint32_t> neighbour_lists;
+  std::vector<float> neighbour_best;
 };
 
 struct ScoredTopic {
@@ -154,10 +187,16 @@ class TopicModel {
   float temperature() const { return temperature_; }
   const std::string& description() const { return description_; }
   const std::vector<float>& bias() const { return bias_; }
+  // Stored training documents of the neighbour member (0: no such member).
+  size_t num_neighbours() const { return neighbour_labels_.size(); }
+  float neighbour_weight() const { return neighbour_weight_; }
 
   // The row of `bucket`: its idf followed by K weights; null when the model
   // does not store the bucket.
   const float* FindRow(uint32_t bucket) const;
+  // The index of that row, kNoRow when there is none.
+  static constexpr uint32_t kNoRow = 0xFFFFFFFFu;
+  uint32_t FindRowIndex(uint32_t bucket) const;
   // Asks the CPU for the cache line of the slot where FindRow(bucket) starts.
   void PrefetchSlot(uint32_t bucket) const;
 
@@ -176,6 +215,15 @@ class TopicModel {
       const uint32_t* image, size_t size, absl::string_view what,
       std::shared_ptr<const void> owner);
   absl::Status BuildIndex(absl::string_view what);
+  // Checks and takes the neighbour member of `parts`-like vectors.
+  absl::Status SetNeighbours(float weight, std::vector<uint32_t> labels,
+                             std::vector<uint32_t> start, std::vector<uint32_t> doc,
+                             std::vector<float> value, absl::string_view what, bool data_loss);
+  // Adds the neighbour member's values to scores (K of them); rows[j] is the
+  // model row of buckets[j] or null, scratch->row_ids[j] its index.
+  void AddNeighbourScores(const std::vector<BucketTf>& buckets,
+                          const std::vector<const float*>& rows, ClassifyScratch* scratch,
+                          float* scores) const;
 
   FeatureExtractor features_;
   std::vector<std::string> labels_;
@@ -198,6 +246,14 @@ class TopicModel {
   static constexpr uint32_t kEmptySlot = 0xFFFFFFFFu;
   std::vector<Slot> slots_;
   uint32_t slot_shift_ = 32;
+  float neighbour_weight_ = 0;
+  std::vector<uint32_t> neighbour_labels_;  // empty: no neighbour member
+  std::vector<uint32_t> neighbour_start_;
+  struct Posting {
+    uint32_t doc;
+    float value;
+  };
+  std::vector<Posting> neighbour_postings_;  // one array: one cache line per row, not two
 };
 
 // Softmax of `scores` / temperature into `*probs` (same size).

@@ -135,6 +135,92 @@ SparseRows BuildRows(const TrainingSet& set, const std::vector<uint32_t>& docs,
   return x;
 }
 
+// The neighbour member of documents x (their fitted order), with labels y:
+// for each column, the documents holding it (ascending) and their value,
+// each document L2-normalised over the member's columns. Only columns in at
+// most `max_df` documents take part.
+struct Neighbours {
+  std::vector<uint32_t> start;  // cols + 1; empty when the member is not built
+  std::vector<uint32_t> doc;
+  std::vector<float> val;
+  std::vector<uint32_t> label;  // per document
+  uint64_t buckets = 0;         // columns with postings
+};
+
+Neighbours BuildNeighbours(const SparseRows& x, const std::vector<uint32_t>& y, uint32_t max_df) {
+  Neighbours nn;
+  const uint32_t cols = x.cols;
+  std::vector<uint32_t> df(cols, 0);
+  for (uint32_t c : x.col) ++df[c];
+  nn.start.assign(static_cast<size_t>(cols) + 1, 0);
+  for (uint32_t c : x.col) {
+    if (df[c] <= max_df) ++nn.start[c + 1];
+  }
+  for (uint32_t c = 0; c < cols; ++c) {
+    if (nn.start[c + 1] > 0) ++nn.buckets;
+    nn.start[c + 1] += nn.start[c];
+  }
+  nn.doc.resize(nn.start[cols]);
+  nn.val.resize(nn.start[cols]);
+  std::vector<uint32_t> fill(nn.start.begin(), nn.start.end() - 1);
+  for (size_t i = 0; i < x.rows(); ++i) {
+    double norm2 = 0;
+    for (uint64_t p = x.start[i]; p < x.start[i + 1]; ++p) {
+      if (df[x.col[p]] <= max_df) norm2 += double{x.val[p]} * x.val[p];
+    }
+    if (norm2 == 0) continue;
+    const double inv = 1.0 / std::sqrt(norm2);
+    for (uint64_t p = x.start[i]; p < x.start[i + 1]; ++p) {
+      if (df[x.col[p]] > max_df) continue;
+      const uint32_t at = fill[x.col[p]]++;
+      nn.doc[at] = static_cast<uint32_t>(i);
+      nn.val[at] = std::min(1.0f, static_cast<float>(x.val[p] * inv));
+    }
+  }
+  nn.label = y;
+  return nn;
+}
+
+// The member's values for every row of `q` (rows x k): per label the
+// squared cosine of the nearest document, over the member's columns. With
+// `leave_one_out`, row i is document i and does not count as its own
+// neighbour. The same sums, in the same order, as
+// TopicModel::AddNeighbourScores.
+std::vector<double> NeighbourScores(const Neighbours& nn, const SparseRows& q, uint32_t k,
+                                    bool leave_one_out) {
+  std::vector<double> out(q.rows() * k, 0.0);
+  std::vector<float> dot(nn.label.size(), 0.0f);
+  std::vector<uint32_t> touched;
+  std::vector<float> best(k);
+  for (size_t i = 0; i < q.rows(); ++i) {
+    touched.clear();
+    double norm2 = 0;
+    for (uint64_t p = q.start[i]; p < q.start[i + 1]; ++p) {
+      const uint32_t c = q.col[p];
+      const uint32_t b = nn.start[c], e = nn.start[c + 1];
+      if (b == e) continue;
+      const float v = q.val[p];
+      norm2 += double{v} * v;
+      for (uint32_t pp = b; pp < e; ++pp) {
+        float& acc = dot[nn.doc[pp]];
+        if (acc == 0.0f) touched.push_back(nn.doc[pp]);
+        acc += v * nn.val[pp];
+      }
+    }
+    std::fill(best.begin(), best.end(), 0.0f);
+    for (uint32_t d : touched) {
+      if (!(leave_one_out && d == i)) {
+        float& b = best[nn.label[d]];
+        b = std::max(b, dot[d]);
+      }
+      dot[d] = 0.0f;
+    }
+    if (norm2 == 0) continue;
+    for (uint32_t m = 0; m < k; ++m) out[i * k + m] = double{best[m]} * best[m] / norm2;
+  }
+  return out;
+}
+
 // One training run of the three members on documents `docs` (label ids
 // `y` < k) of `set`: the kept buckets and their idf, and each member's
 // weights and in-sample scale.
@@ -145,16 +231,20 @@ struct Fitted {
   uint64_t buckets_seen = 0;
   Weights w_cs, w_nb, w_cen;
   double s_cs = 1, s_nb = 1, s_cen = 1;
+  Neighbours nn;  // built only when asked for
+  double s_nn = 1;
 };
 
 // The member scores of documents `docs` of `set` under `f`.
 struct MemberScores {
   std::vector<double> cs, nb, cen;
-  // The folded decision values for centroid weight `cw`.
-  std::vector<double> Fold(const Fitted& f, double cw) const {
+  std::vector<double> nn;  // empty without a neighbour member
+  // The decision values for centroid weight `cw` and neighbour weight `nw`.
+  std::vector<double> Fold(const Fitted& f, double cw, double nw) const {
     std::vector<double> s(cs.size());
     for (size_t i = 0; i < s.size(); ++i) {
       s[i] = cs[i] / f.s_cs + nb[i] / f.s_nb + cw * cen[i] / f.s_cen;
+      if (nw > 0 && !nn.empty()) s[i] += nw * nn[i] / f.s_nn;
     }
     return s;
   }
@@ -164,12 +254,16 @@ MemberScores ScoreDocs(const Fitted& f, const TrainingSet& set, const std::vecto
                        uint32_t k) {
   const SparseRows x =
       BuildRows(set, docs, f.col_of, f.idf, static_cast<uint32_t>(f.kept.size()));
-  return MemberScores{Scores(x, f.w_cs, k), Scores(x, f.w_nb, k), Scores(x, f.w_cen, k)};
+  MemberScores ms{Scores(x, f.w_cs, k), Scores(x, f.w_nb, k), Scores(x, f.w_cen, k), {}};
+  if (!f.nn.start.empty()) ms.nn = NeighbourScores(f.nn, x, k, /*leave_one_out=*/false);
+  return ms;
 }
 
+// Fits the members on documents `docs` (labels `y`); the neighbour member
+// too when `neighbours`.
 absl::Status Fit(const TrainingSet& set, const std::vector<uint32_t>& docs,
                  const std::vector<uint32_t>& y, uint32_t k, const TrainOptions& options,
-                 TrainReport* rep, Fitted* f) {
+                 bool neighbours, TrainReport* rep, Fitted* f) {
   const size_t n_docs = docs.size();
   // Document frequencies, kept buckets, idf.
   auto t0 = std::chrono::steady_clock::now();
@@ -285,6 +379,14 @@ absl::Status Fit(const TrainingSet& set, const std::vector<uint32_t>& docs,
   f->s_cs = StdDev(Scores(x, f->w_cs, k));
   f->s_nb = StdDev(Scores(x, f->w_nb, k));
   f->s_cen = StdDev(Scores(x, f->w_cen, k));
+
+  // Member 4: neighbours, scaled by the std of their leave-one-out values.
+  if (neighbours) {
+    t0 = std::chrono::steady_clock::now();
+    f->nn = BuildNeighbours(x, y, options.neighbour_max_df);
+    f->s_nn = StdDev(NeighbourScores(f->nn, x, k, /*leave_one_out=*/true));
+    rep->seconds_neighbours += SecondsSince(t0);
+  }
   return absl::OkStatus();
 }
 
@@ -344,6 +446,14 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
   for (double cw : options.centroid_weights) {
     if (!(cw >= 0) || !std::isfinite(cw)) {
       return absl::InvalidArgumentError("centroid weights must be finite and >= 0");
+    }
+  }
+  if (options.neighbour_weights.empty() || options.neighbour_max_df < 1) {
+    return absl::InvalidArgumentError("neighbour options out of range");
+  }
+  for (double nw : options.neighbour_weights) {
+    if (!(nw >= 0) || !(nw <= 1e6)) {
+      return absl::InvalidArgumentError("neighbour weights must be in [0, 1e6]");
     }
   }
 
@@ -410,27 +520,37 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
     return ComputeMetrics(gold, pred, eval_names);
   };
 
-  Fitted fitted;
-  QALAM_RETURN_IF_ERROR(Fit(train, docs, y, k, options, &rep, &fitted));
-  double cw = options.centroid_weights.back();
   rep.has_dev = dev != nullptr && dev->size() > 0;
+  const bool try_neighbours =
+      rep.has_dev && *std::max_element(options.neighbour_weights.begin(),
+                                       options.neighbour_weights.end()) > 0;
+  Fitted fitted;
+  QALAM_RETURN_IF_ERROR(Fit(train, docs, y, k, options, try_neighbours, &rep, &fitted));
+  double cw = options.centroid_weights.back();
+  double nw = 0;
   if (rep.has_dev) {
-    // Lambda and the temperature from the development set.
+    // Lambda, mu and the temperature from the development set.
     std::vector<uint32_t> dev_docs(dev->size());
     std::iota(dev_docs.begin(), dev_docs.end(), 0u);
     const std::vector<uint32_t> gold = gold_ids(*dev, dev_docs);
     const MemberScores ms = ScoreDocs(fitted, *dev, dev_docs, k);
     double best = -1;
-    for (double cand : options.centroid_weights) {
-      TrainReport::Candidate c{cand, metrics(ms.Fold(fitted, cand), gold)};
-      const double score = c.dev.accuracy + c.dev.macro_f1;
-      if (score >= best - 1e-12) {
-        best = score;
-        cw = cand;
+    for (double ncand : options.neighbour_weights) {
+      for (double cand : options.centroid_weights) {
+        TrainReport::Candidate c{cand, ncand, metrics(ms.Fold(fitted, cand, ncand), gold)};
+        const double score = c.dev.accuracy + c.dev.macro_f1;
+        // Better, or as good with a smaller mu, or the same mu and a larger
+        // (or later) lambda.
+        const bool tie = std::fabs(score - best) <= 1e-12;
+        if (score > best + 1e-12 || (tie && (ncand < nw || (ncand == nw && cand >= cw)))) {
+          best = score;
+          cw = cand;
+          nw = ncand;
+        }
+        rep.candidates.push_back(std::move(c));
       }
-      rep.candidates.push_back(std::move(c));
     }
-    const std::vector<double> s = ms.Fold(fitted, cw);
+    const std::vector<double> s = ms.Fold(fitted, cw, nw);
     rep.dev = metrics(s, gold);
     rep.temperature = FitTemperature(s, gold, k);
     rep.temperature_fitted_on = "development set";
@@ -466,9 +586,10 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
     if (!cal_docs.empty()) {
       TrainReport scratch_report;
       Fitted part;
-      if (Fit(train, fit_docs, fit_y, k, options, &scratch_report, &part).ok()) {
+      if (Fit(train, fit_docs, fit_y, k, options, /*neighbours=*/false, &scratch_report, &part)
+              .ok()) {
         const MemberScores ms = ScoreDocs(part, train, cal_docs, k);
-        rep.temperature = FitTemperature(ms.Fold(part, cw), cal_gold, k);
+        rep.temperature = FitTemperature(ms.Fold(part, cw, 0), cal_gold, k);
         rep.temperature_fitted_on =
             absl::StrCat("held-out ", cal_docs.size(), " training documents");
         rep.seconds_calibration = scratch_report.seconds_vectors + scratch_report.seconds_cs +
@@ -477,6 +598,7 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
     }
   }
   rep.centroid_weight = cw;
+  rep.neighbour_weight = nw;
   rep.buckets_seen = fitted.buckets_seen;
   rep.buckets_kept = fitted.kept.size();
 
@@ -503,6 +625,19 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
     if (j < cols) parts.idf[j] = static_cast<float>(fitted.idf[j]);
   }
   parts.temperature = static_cast<float>(rep.temperature);
+  const bool with_neighbours = nw > 0 && !fitted.nn.doc.empty();
+  if (with_neighbours) {
+    parts.neighbour_weight = static_cast<float>(nw / fitted.s_nn);
+    parts.neighbour_labels = fitted.nn.label;
+    parts.neighbour_start = fitted.nn.start;
+    parts.neighbour_doc = fitted.nn.doc;
+    parts.neighbour_value = fitted.nn.val;
+    rep.scale_neighbours = fitted.s_nn;
+    rep.neighbour_buckets = fitted.nn.buckets;
+    rep.neighbour_postings = fitted.nn.doc.size();
+  } else {
+    rep.neighbour_weight = 0;
+  }
   rep.scale_cs = fitted.s_cs;
   rep.scale_nb = fitted.s_nb;
   rep.scale_centroids = fitted.s_cen;
@@ -512,9 +647,24 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
     for (uint32_t l : y) ++per[l];
     for (uint32_t m = 0; m < k; ++m) label_counts.push_back(absl::StrCat(names[m], "=", per[m]));
   }
-  std::string cands;
+  std::string cands, ncands;
   for (double c : options.centroid_weights) {
     absl::StrAppend(&cands, cands.empty() ? "" : ",", FormatDouble(c));
+  }
+  for (double c : options.neighbour_weights) {
+    absl::StrAppend(&ncands, ncands.empty() ? "" : ",", FormatDouble(c));
+  }
+  // Only when the member was considered, so that a model trained without it
+  // is the same file as before the member existed.
+  std::string neighbour_line;
+  if (with_neighbours) {
+    neighbour_line = absl::StrCat(
+        "neighbours: weight ", FormatDouble(nw), " (chosen on the development set from ", ncands,
+        "); buckets in <= ", options.neighbour_max_df, " documents: ", fitted.nn.buckets, "; postings: ", fitted.nn.doc.size(),
+        "; scale: ", FormatDouble(fitted.s_nn), "\n");
+  } else if (try_neighbours) {
+    neighbour_line = absl::StrCat("neighbours: none (weight 0 chosen on the development set from ",
+                                  ncands, ")\n");
   }
   parts.description = absl::StrCat(
       "model: qalam topic classifier\n",
@@ -532,7 +682,7 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
       " centroids=", FormatDouble(fitted.s_cen), "\n", "centroid_weight: ", FormatDouble(cw),
       rep.has_dev ? absl::StrCat(" (chosen on the development set from ", cands, ")")
                   : std::string(" (fixed)"),
-      "\n", "temperature: ", FormatDouble(rep.temperature), " (fitted on the ",
+      "\n", neighbour_line, "temperature: ", FormatDouble(rep.temperature), " (fitted on the ",
       rep.temperature_fitted_on, ")\n", "seed: ", options.seed, "\n", options.description);
   auto model = TopicModel::Create(std::move(parts));
   rep.seconds_total = SecondsSince(t_start);

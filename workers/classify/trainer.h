@@ -20,6 +20,16 @@
 //      centroids weighted by lambda: one weight matrix. Lambda is the
 //      candidate with the best accuracy + macro-F1 on the development set
 //      when there is one (ties to the larger), else the last candidate.
+//   3b. Optionally a fourth, non-linear member, the neighbours (see
+//      topic_model.h): the training documents' vectors over the rare kept
+//      buckets (in at most neighbour_max_df of them), and per label
+//      the squared cosine of the nearest one. It is scaled by the std of its
+//      leave-one-out in-sample values and weighted by mu, chosen on the
+//      development set jointly with lambda (ties to the smaller mu, then
+//      the larger lambda); without a development set mu is 0 and the
+//      member is left out. News corpora hold rewritten and syndicated
+//      copies of the same story; a near-copy of a training article is best
+//      labelled as that article.
 //   4. The softmax temperature minimises the negative log-likelihood of the
 //      development set's labels; without one, of a held-out share of the
 //      training documents (calibration_share of each label) scored by a
@@ -112,6 +122,14 @@ struct TrainOptions {
   // Centroid weights to choose from on the development set; without one,
   // the last is used. Not empty.
   std::vector<double> centroid_weights = {0.25, 0.5, 1.0};
+  // Neighbour-member weights to choose from on the development set, with
+  // the centroid weight; 0 leaves the member out. Not empty. Without a
+  // development set the member is left out.
+  std::vector<double> neighbour_weights = {0.0, 0.5, 1.0};
+  // The member's buckets: kept buckets in at most this many training
+  // documents (>= 1). A bound on the length of every posting list, and so
+  // on the member's cost per prediction whatever the corpus size.
+  uint32_t neighbour_max_df = 20;
   // Without a development set, the temperature is fitted on this share of
   // the training documents (per label), held out from a first model.
   double calibration_share = 0.2;
@@ -136,8 +154,14 @@ struct TrainReport {
   bool nb_converged = true;
   double scale_cs = 0, scale_nb = 0, scale_centroids = 0;  // in-sample stds
   double centroid_weight = 0;     // lambda used
+  double neighbour_weight = 0;    // mu used (0: no neighbour member)
+  double scale_neighbours = 0;    // its leave-one-out in-sample std
+  uint64_t neighbour_buckets = 0; // buckets with postings
+  uint64_t neighbour_postings = 0;
+  double seconds_neighbours = 0;
   struct Candidate {
     double centroid_weight;
+    double neighbour_weight;
     ClassificationMetrics dev;
   };
   std::vector<Candidate> candidates;  // on the development set

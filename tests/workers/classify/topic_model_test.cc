@@ -1,7 +1,8 @@
 // TopicModel and TrainTopicModel on a tiny generated corpus: training
 // learns it, the file round-trips, damaged or foreign files are refused
 // with a clear message, training is deterministic and prediction is the same
-// from any thread.
+// from any thread; the neighbour member adds exactly its weight for a copy of
+// a training article, and its part of the file is checked like the rest.
 #include "workers/classify/topic_model.h"
 
 #include <cmath>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/hash.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -325,6 +327,179 @@ TEST(TopicTraining, DropsALabelSeenOnce) {
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_THAT(report.dropped_labels, ElementsAre("garden"));
   EXPECT_EQ((*m)->num_labels(), 4u);
+}
+
+// Decision values of one document.
+std::vector<float> Scores(const TopicModel& model, const Doc& d) {
+  text::Analyzer analyzer;
+  text::AnalyzedText title, body;
+  ClassifyScratch scratch;
+  EXPECT_TRUE(analyzer.Analyze(d.title, &title).ok());
+  EXPECT_TRUE(analyzer.Analyze(d.text, &body).ok());
+  model.DecisionValues(title, body, &scratch);
+  return scratch.scores;
+}
+
+// Rewrites the header's file size and checksum after `bytes` was edited, so
+// that the loader's structural checks, not the checksum, meet the edit.
+void Reseal(std::string* bytes) {
+  std::string patch;
+  const uint64_t size = bytes->size();
+  const uint64_t sum = Hash64(bytes->data() + kTopicModelHeaderBytes,
+                              bytes->size() - kTopicModelHeaderBytes, kTopicModelChecksumSeed);
+  for (int i = 0; i < 8; ++i) patch.push_back(static_cast<char>((size >> (8 * i)) & 0xFF));
+  for (int i = 0; i < 8; ++i) patch.push_back(static_cast<char>((sum >> (8 * i)) & 0xFF));
+  bytes->replace(16, 16, patch);
+}
+
+// The tiny corpus plus one "syndicated" story told twice (so its own words
+// reach min_df), labelled economy but written in sport words.
+class NeighbourTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    train_ = new std::vector<Doc>(MakeCorpus(12, 1));
+    dev_ = new std::vector<Doc>(MakeCorpus(4, 2));
+    story_ = new Doc{"zorblat quindle",
+                     "zorblat quindle marvex tolpen match goal team coach league striker. "
+                     "stadium cup season referee vandrik ossel.",
+                     "economy"};
+    train_->push_back(*story_);
+    train_->push_back(Doc{"zorblat quindle again",
+                          "zorblat quindle marvex tolpen stadium cup. vandrik ossel team.",
+                          "economy"});
+    TrainOptions off = SmallOptions();
+    off.centroid_weights = {1};
+    off.neighbour_weights = {0};
+    TrainOptions on = off;
+    on.neighbour_weights = {1};
+    auto a = Train(*train_, off, dev_);
+    auto b = Train(*train_, on, dev_);
+    ASSERT_TRUE(a.ok()) << a.status();
+    ASSERT_TRUE(b.ok()) << b.status();
+    without_ = a->release();
+    with_ = b->release();
+  }
+  static void TearDownTestSuite() {
+    delete without_;
+    delete with_;
+    delete train_;
+    delete dev_;
+    delete story_;
+  }
+  static std::vector<Doc>* train_;
+  static const std::vector<Doc>* dev_;
+  static const Doc* story_;
+  static const TopicModel* without_;
+  static const TopicModel* with_;
+};
+std::vector<Doc>* NeighbourTest::train_ = nullptr;
+const std::vector<Doc>* NeighbourTest::dev_ = nullptr;
+const Doc* NeighbourTest::story_ = nullptr;
+const TopicModel* NeighbourTest::without_ = nullptr;
+const TopicModel* NeighbourTest::with_ = nullptr;
+
+TEST_F(NeighbourTest, ACopyOfATrainingArticleGetsTheWholeWeightForItsLabel) {
+  ASSERT_NE(with_, nullptr);
+  EXPECT_EQ(without_->num_neighbours(), 0u);
+  EXPECT_EQ(with_->num_neighbours(), train_->size());
+  ASSERT_GT(with_->neighbour_weight(), 0.0f);
+  const std::vector<float> a = Scores(*without_, *story_), b = Scores(*with_, *story_);
+  ASSERT_EQ(a.size(), b.size());
+  uint32_t economy = 0;
+  while (with_->label(economy) != "economy") ++economy;
+  const float w = with_->neighbour_weight();
+  for (uint32_t c = 0; c < a.size(); ++c) {
+    SCOPED_TRACE(with_->label(c));
+    const float added = b[c] - a[c];
+    if (c == economy) {
+      EXPECT_NEAR(added, w, 1e-4f * w);  // cos = 1: the story itself
+    } else {
+      EXPECT_GE(added, -1e-6f);
+      EXPECT_LT(added, 0.5f * w);  // no other label holds a near copy
+    }
+  }
+  // Words no model row holds: the member adds nothing.
+  const std::vector<float> c = Scores(*without_, Doc{"", "plimsoll grommet", ""}),
+                           d = Scores(*with_, Doc{"", "plimsoll grommet", ""});
+  EXPECT_EQ(c, d);
+}
+
+TEST_F(NeighbourTest, FileRoundTripsAsVersion2) {
+  const std::string bytes = with_->Serialize();
+  EXPECT_EQ(bytes[8], 2);
+  EXPECT_EQ(without_->Serialize()[8], 1);  // no member: the version 1 layout
+  auto loaded = TopicModel::Parse(bytes, "n.bin");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->num_neighbours(), with_->num_neighbours());
+  EXPECT_EQ((*loaded)->neighbour_weight(), with_->neighbour_weight());
+  EXPECT_EQ((*loaded)->Serialize(), bytes);
+  for (const Doc& d : *dev_) EXPECT_EQ(Scores(**loaded, d), Scores(*with_, d));
+  EXPECT_EQ(Scores(**loaded, *story_), Scores(*with_, *story_));
+  EXPECT_THAT(with_->description(), HasSubstr("neighbours: weight 1"));
+}
+
+TEST_F(NeighbourTest, DamagedMemberIsRefused) {
+  const std::string bytes = with_->Serialize();
+  // The last posting: (u32 document, f32 value) at the very end.
+  const size_t last = bytes.size() - 8;
+  {
+    std::string bad = bytes;
+    bad.replace(last, 4, std::string("\xff\xff\xff\x7f", 4));  // document out of range
+    Reseal(&bad);
+    EXPECT_THAT(TopicModel::Parse(bad, "n.bin"),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("n.bin: neighbour member")));
+  }
+  {
+    std::string bad = bytes;
+    const float two = 2.0f;
+    bad.replace(last + 4, 4, std::string(reinterpret_cast<const char*>(&two), 4));
+    Reseal(&bad);
+    EXPECT_THAT(TopicModel::Parse(bad, "n.bin"),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("value")));
+  }
+  {
+    std::string bad = bytes.substr(0, last);  // one posting short
+    Reseal(&bad);
+    EXPECT_THAT(TopicModel::Parse(bad, "n.bin"),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("neighbour postings")));
+  }
+  for (size_t keep : {bytes.size() - 1, bytes.size() - 8, bytes.size() / 2}) {
+    SCOPED_TRACE(keep);
+    EXPECT_THAT(TopicModel::Parse(bytes.substr(0, keep), "n.bin"),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("truncated")));
+  }
+  // And through Create: parts that do not fit together.
+  TopicModelParts parts;
+  parts.labels = {"a", "b"};
+  parts.bias = {0, 0};
+  parts.buckets = {1, 2};
+  parts.idf = {1, 1};
+  parts.weights = {1, 0, 0, 1};
+  parts.neighbour_weight = 1;
+  parts.neighbour_labels = {0, 1};
+  parts.neighbour_start = {0, 1, 2};
+  parts.neighbour_doc = {0, 1};
+  parts.neighbour_value = {1.0f, 0.5f};
+  EXPECT_TRUE(TopicModel::Create(parts).ok());
+  TopicModelParts bad_label = parts;
+  bad_label.neighbour_labels = {0, 2};
+  EXPECT_THAT(TopicModel::Create(bad_label),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("label is out of range")));
+  TopicModelParts bad_start = parts;
+  bad_start.neighbour_start = {0, 2, 1};
+  EXPECT_THAT(TopicModel::Create(bad_start), StatusIs(absl::StatusCode::kInvalidArgument));
+  TopicModelParts bad_weight = parts;
+  bad_weight.neighbour_weight = std::nanf("");
+  EXPECT_THAT(TopicModel::Create(bad_weight), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(TopicTraining, NoNeighbourMemberWithoutADevelopmentSet) {
+  TrainOptions o = SmallOptions();
+  o.neighbour_weights = {1};
+  auto m = Train(MakeCorpus(10, 5), o);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ((*m)->num_neighbours(), 0u);
+  EXPECT_THAT((*m)->description(), ::testing::Not(HasSubstr("neighbours")));
 }
 
 }  // namespace
