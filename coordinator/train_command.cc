@@ -139,7 +139,7 @@ int TrainCommand(int argc, char** argv) {
       "Exit status: 0 on success, 1 when no model could be trained, 2 for a usage error.");
   flags.StringList("data", &data, "training data (repeatable)", "FILE");
   flags.StringList("dev", &dev_paths,
-                   "development data (repeatable): chooses the centroid and neighbour weights, "
+                   "development data: chooses the centroid and neighbour weights, "
                    "fits the temperature",
                    "FILE");
   flags.String("output", &output, "where to write the model", "MODEL", 'o');

@@ -48,6 +48,23 @@ grep -q "label 'garden' has 1 training article" "$T/train.err" || fail "label se
 "$QALAM" train --data "$T/train.jsonl" -o "$T/m2.bin" --no-keyword-tables --quiet 2>/dev/null
 cmp -s "$T/m.bin" "$T/m2.bin" || fail "two trainings differ"
 
+# The neighbour member: weighed on --dev; a model with it is format version
+# 2, one without it (no --dev here above) stays version 1.
+version() { od -An -tu4 -j8 -N4 "$1" | tr -d ' '; }
+[ "$(version "$T/m.bin")" = 1 ] || fail "model without neighbours: version $(version "$T/m.bin")"
+"$QALAM" train --data "$T/train.jsonl" --dev "$T/train.jsonl" --neighbour-weights 1 \
+  -o "$T/nn.bin" --no-keyword-tables 2> "$T/nn.err" || fail "train with neighbours: $(cat "$T/nn.err")"
+grep -q "neighbours: weight 1" "$T/nn.err" || fail "neighbour summary: $(cat "$T/nn.err")"
+[ "$(version "$T/nn.bin")" = 2 ] || fail "model with neighbours: version $(version "$T/nn.bin")"
+"$QALAM" eval --model "$T/nn.bin" --data "$T/train.jsonl" > /dev/null 2>&1 || fail "eval version 2"
+for bad in "--neighbour-weights abc" "--neighbour-weights -1" "--neighbour-max-df 0"; do
+  set +e
+  # shellcheck disable=SC2086
+  "$QALAM" train --data "$T/train.jsonl" -o "$T/x.bin" $bad 2> "$T/err"; rc=$?
+  set -e
+  [ "$rc" -eq 2 ] && grep -q -- "--neighbour" "$T/err" || fail "$bad: exit $rc, $(cat "$T/err")"
+done
+
 # Usage errors exit 2; no valid record at all exits 1, with a message.
 if "$QALAM" train --data "$T/train.jsonl" 2> "$T/err"; then fail "train without -o"; fi
 grep -q -- "-o MODEL is required" "$T/err" || fail "train without -o message"
