@@ -16,6 +16,7 @@
 
 #include "bench/bench_data.h"
 #include "benchmark/benchmark.h"
+#include "workers/pipeline/fingerprint.h"
 #include "workers/text/analyzer.h"
 #include "workers/text/normalizer.h"
 
@@ -115,6 +116,26 @@ void BM_Segment(benchmark::State& state) {
   Finish(state, docs);
 }
 
+// The pipeline's article fingerprint (workers/pipeline/fingerprint.h: the
+// exact-duplicate hash and the MinHash signature that `qalam run`'s workers
+// compute for report.json) on texts analysed beforehand: its cost on top of
+// the segment pass. Bytes/s are bytes of the text, as elsewhere here.
+void BM_Fingerprint(benchmark::State& state) {
+  const auto& docs = Corpus(static_cast<int>(state.range(0)));
+  if (!Setup(state, docs)) return;
+  text::Analyzer a;
+  std::vector<text::AnalyzedText> analysed(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) (void)a.Analyze(docs[i].text, &analysed[i]);
+  ArticleFingerprint fp;
+  for (auto _ : state) {
+    for (const text::AnalyzedText& doc : analysed) {
+      ComputeFingerprint(doc, &fp);
+      benchmark::DoNotOptimize(fp.minhash.data());
+    }
+  }
+  Finish(state, docs);
+}
+
 // ICU's BreakIterators on the same articles, one iterator reused for every
 // article, as STYLE.md recommends, given the text in one of three forms:
 //   kUtf8               the UTF-8 itself, through utext_openUTF8 (no copy);
@@ -190,6 +211,7 @@ BENCHMARK(BM_Normalize)->Arg(0)->Arg(1);
 BENCHMARK(BM_Tokens)->Arg(0)->Arg(1);
 BENCHMARK(BM_Sentences)->Arg(0)->Arg(1);
 BENCHMARK(BM_Segment)->Arg(0)->Arg(1);
+BENCHMARK(BM_Fingerprint)->Arg(0)->Arg(1);
 BENCHMARK(BM_IcuWordBreak)->Arg(0)->Arg(1);
 BENCHMARK(BM_IcuWordBreakUtf16)->Arg(0)->Arg(1);
 BENCHMARK(BM_IcuWordBreakUtf16Convert)->Arg(0)->Arg(1);
