@@ -28,7 +28,7 @@
 //
 // File format, version 1 (all integers little-endian):
 //   offset 0   char[8]  magic "QALAMTPC"
-//          8   u32      format version (kTopicModelFormatVersion)
+//          8   u32      format version: 1, or 2 with the neighbour member below
 //         12   u32      header size (64)
 //         16   u64      file size in bytes
 //         24   u64      checksum: Hash64(bytes [64, file size), kTopicModelChecksumSeed)
