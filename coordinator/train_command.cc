@@ -84,13 +84,14 @@ class KeywordTables {
   std::unique_ptr<summarize::DfTableBuilder> builders_[2];
 };
 
-absl::Status ParseWeights(const char* flag, const std::string& list, std::vector<double>* out) {
+absl::Status ParseWeights(const char* flag, const std::string& list, double max,
+                          std::vector<double>* out) {
   out->clear();
   for (absl::string_view part : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
     double v;
-    if (!absl::SimpleAtod(part, &v) || !(v >= 0) || v > 1e6) {
+    if (!absl::SimpleAtod(part, &v) || !(v >= 0) || v > max) {
       return absl::InvalidArgumentError(
-          absl::StrCat("--", flag, ": '", part, "' is not a number >= 0"));
+          absl::StrCat("--", flag, ": '", part, "' is not a number in [0, ", max, "]"));
     }
     out->push_back(v);
   }
@@ -189,12 +190,15 @@ int TrainCommand(int argc, char** argv) {
   }
   if (st.ok() && !(c > 0 && c < 1e6)) st = absl::InvalidArgumentError("--c must be positive");
   if (st.ok() && seed < 0) st = absl::InvalidArgumentError("--seed must be >= 0");
-  if (st.ok()) st = ParseWeights("centroid-weights", centroid_weights, &options.centroid_weights);
   if (st.ok()) {
-    st = ParseWeights("neighbour-weights", neighbour_weights, &options.neighbour_weights);
+    st = ParseWeights("centroid-weights", centroid_weights, 1e6, &options.centroid_weights);
+  }
+  if (st.ok()) {
+    st = ParseWeights("neighbour-weights", neighbour_weights, classify::kMaxNeighbourWeight,
+                      &options.neighbour_weights);
   }
   if (st.ok() && (neighbour_max_df < 1 || neighbour_max_df > 1000000000)) {
-    st = absl::InvalidArgumentError("--neighbour-max-df must be >= 1");
+    st = absl::InvalidArgumentError("--neighbour-max-df must be in [1, 1000000000]");
   }
   options.neighbour_max_df = static_cast<uint32_t>(neighbour_max_df);
   if (st.ok()) st = label_map.Parse(label_map_spec);
@@ -307,11 +311,9 @@ int TrainCommand(int argc, char** argv) {
         " buckets in >= ", options.min_df, " articles; centroid weight ", report.centroid_weight,
         "; temperature ", absl::StrFormat("%.3f", report.temperature), " (fitted on the ",
         report.temperature_fitted_on, ")\n",
-        report.neighbour_weight > 0
-            ? absl::StrCat("  neighbours: weight ", report.neighbour_weight, ", ",
-                           report.neighbour_postings, " postings over ",
-                           report.neighbour_buckets, " buckets\n")
-            : std::string(),
+        report.neighbour_summary.empty()
+            ? std::string()
+            : absl::StrCat("  ", report.neighbour_summary, "\n"),
         absl::StrFormat("  time: %.2f s of training (vectors %.2f, Crammer-Singer %.2f in %d "
                         "passes%s, NB-SVM %.2f, centroids %.2f, neighbours %.2f, temperature model %.2f)\n",
                         report.seconds_total, report.seconds_vectors, report.seconds_cs,

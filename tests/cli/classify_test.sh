@@ -57,7 +57,8 @@ version() { od -An -tu4 -j8 -N4 "$1" | tr -d ' '; }
 grep -q "neighbours: weight 1" "$T/nn.err" || fail "neighbour summary: $(cat "$T/nn.err")"
 [ "$(version "$T/nn.bin")" = 2 ] || fail "model with neighbours: version $(version "$T/nn.bin")"
 "$QALAM" eval --model "$T/nn.bin" --data "$T/train.jsonl" > /dev/null 2>&1 || fail "eval version 2"
-for bad in "--neighbour-weights abc" "--neighbour-weights -1" "--neighbour-max-df 0"; do
+for bad in "--neighbour-weights abc" "--neighbour-weights -1" "--neighbour-weights 2000" \
+           "--neighbour-max-df 0"; do
   set +e
   # shellcheck disable=SC2086
   "$QALAM" train --data "$T/train.jsonl" -o "$T/x.bin" $bad 2> "$T/err"; rc=$?

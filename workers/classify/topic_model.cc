@@ -456,7 +456,7 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::ParseImage(
     QALAM_RETURN_IF_ERROR(need(uint64_t{4} * nn_docs + uint64_t{4} * (uint64_t{n} + 1),
                                "neighbour member"));
     nn_labels.resize(nn_docs);
-    for (uint32_t i = 0; i < nn_docs; ++i) nn_labels[i] = ReadU32(p + off + 4 * i);
+    for (uint64_t i = 0; i < nn_docs; ++i) nn_labels[i] = ReadU32(p + off + 4 * i);
     off += uint64_t{4} * nn_docs;
     nn_start.resize(uint64_t{n} + 1);
     for (uint64_t r = 0; r <= n; ++r) nn_start[r] = ReadU32(p + off + 4 * r);

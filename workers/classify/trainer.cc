@@ -138,27 +138,34 @@ SparseRows BuildRows(const TrainingSet& set, const std::vector<uint32_t>& docs,
 // The neighbour member of documents x (their fitted order), with labels y:
 // for each column, the documents holding it (ascending) and their value,
 // each document L2-normalised over the member's columns. Only columns in at
-// most `max_df` documents take part.
+// most `max_df` documents take part. With more than `max_postings` postings
+// the member is not built (start stays empty, `postings` says how many).
 struct Neighbours {
   std::vector<uint32_t> start;  // cols + 1; empty when the member is not built
   std::vector<uint32_t> doc;
   std::vector<float> val;
   std::vector<uint32_t> label;  // per document
   uint64_t buckets = 0;         // columns with postings
+  uint64_t postings = 0;
 };
 
-Neighbours BuildNeighbours(const SparseRows& x, const std::vector<uint32_t>& y, uint32_t max_df) {
+Neighbours BuildNeighbours(const SparseRows& x, const std::vector<uint32_t>& y, uint32_t max_df,
+                           uint64_t max_postings) {
   Neighbours nn;
   const uint32_t cols = x.cols;
   std::vector<uint32_t> df(cols, 0);
   for (uint32_t c : x.col) ++df[c];
-  nn.start.assign(static_cast<size_t>(cols) + 1, 0);
-  for (uint32_t c : x.col) {
-    if (df[c] <= max_df) ++nn.start[c + 1];
-  }
   for (uint32_t c = 0; c < cols; ++c) {
-    if (nn.start[c + 1] > 0) ++nn.buckets;
-    nn.start[c + 1] += nn.start[c];
+    if (df[c] <= max_df) {
+      nn.postings += df[c];
+      ++nn.buckets;
+    }
+  }
+  // The file format counts postings in 32 bits; the cap is far below.
+  if (nn.postings > max_postings || nn.postings > 0xFFFFFFFFu) return nn;
+  nn.start.assign(static_cast<size_t>(cols) + 1, 0);
+  for (uint32_t c = 0; c < cols; ++c) {
+    nn.start[c + 1] = nn.start[c] + (df[c] <= max_df ? df[c] : 0);
   }
   nn.doc.resize(nn.start[cols]);
   nn.val.resize(nn.start[cols]);
@@ -184,8 +191,9 @@ Neighbours BuildNeighbours(const SparseRows& x, const std::vector<uint32_t>& y, 
 // The member's values for every row of `q` (rows x k): per label the
 // squared cosine of the nearest document, over the member's columns. With
 // `leave_one_out`, row i is document i and does not count as its own
-// neighbour. The same sums, in the same order, as
-// TopicModel::AddNeighbourScores.
+// neighbour. The same quantity as TopicModel::AddNeighbourScores computes
+// (equal up to float rounding: the model sums in feature order over
+// unnormalised tf-idf, this in column order over the normalised rows).
 std::vector<double> NeighbourScores(const Neighbours& nn, const SparseRows& q, uint32_t k,
                                     bool leave_one_out) {
   std::vector<double> out(q.rows() * k, 0.0);
@@ -383,8 +391,10 @@ absl::Status Fit(const TrainingSet& set, const std::vector<uint32_t>& docs,
   // Member 4: neighbours, scaled by the std of their leave-one-out values.
   if (neighbours) {
     t0 = std::chrono::steady_clock::now();
-    f->nn = BuildNeighbours(x, y, options.neighbour_max_df);
-    f->s_nn = StdDev(NeighbourScores(f->nn, x, k, /*leave_one_out=*/true));
+    f->nn = BuildNeighbours(x, y, options.neighbour_max_df, options.neighbour_max_postings);
+    if (!f->nn.start.empty()) {
+      f->s_nn = StdDev(NeighbourScores(f->nn, x, k, /*leave_one_out=*/true));
+    }
     rep->seconds_neighbours += SecondsSince(t0);
   }
   return absl::OkStatus();
@@ -452,8 +462,9 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
     return absl::InvalidArgumentError("neighbour options out of range");
   }
   for (double nw : options.neighbour_weights) {
-    if (!(nw >= 0) || !(nw <= 1e6)) {
-      return absl::InvalidArgumentError("neighbour weights must be in [0, 1e6]");
+    if (!(nw >= 0) || !(nw <= kMaxNeighbourWeight)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("neighbour weights must be in [0, ", kMaxNeighbourWeight, "]"));
     }
   }
 
@@ -625,9 +636,14 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
     if (j < cols) parts.idf[j] = static_cast<float>(fitted.idf[j]);
   }
   parts.temperature = static_cast<float>(rep.temperature);
-  const bool with_neighbours = nw > 0 && !fitted.nn.doc.empty();
+  // The member's weight as the model applies it: mu over the member's
+  // scale. Out of the model's range (a scale near 0: the member says almost
+  // nothing) it is left out, as it is when it has no postings.
+  const double stored = fitted.s_nn > 0 ? nw / fitted.s_nn : 0;
+  const bool with_neighbours = nw > 0 && !fitted.nn.doc.empty() &&
+                               static_cast<float>(stored) > 0 && stored <= 1e6;
   if (with_neighbours) {
-    parts.neighbour_weight = static_cast<float>(nw / fitted.s_nn);
+    parts.neighbour_weight = static_cast<float>(stored);
     parts.neighbour_labels = fitted.nn.label;
     parts.neighbour_start = fitted.nn.start;
     parts.neighbour_doc = fitted.nn.doc;
@@ -635,9 +651,8 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
     rep.scale_neighbours = fitted.s_nn;
     rep.neighbour_buckets = fitted.nn.buckets;
     rep.neighbour_postings = fitted.nn.doc.size();
-  } else {
-    rep.neighbour_weight = 0;
   }
+  rep.neighbour_member = with_neighbours;
   rep.scale_cs = fitted.s_cs;
   rep.scale_nb = fitted.s_nb;
   rep.scale_centroids = fitted.s_cen;
@@ -660,11 +675,26 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
   if (with_neighbours) {
     neighbour_line = absl::StrCat(
         "neighbours: weight ", FormatDouble(nw), " (chosen on the development set from ", ncands,
-        "); buckets in <= ", options.neighbour_max_df, " documents: ", fitted.nn.buckets, "; postings: ", fitted.nn.doc.size(),
+        "); buckets in <= ", options.neighbour_max_df, " documents: ", fitted.nn.buckets,
+        "; postings: ", fitted.nn.doc.size(),
         "; scale: ", FormatDouble(fitted.s_nn), "\n");
   } else if (try_neighbours) {
-    neighbour_line = absl::StrCat("neighbours: none (weight 0 chosen on the development set from ",
-                                  ncands, ")\n");
+    std::string why;
+    if (fitted.nn.start.empty() && fitted.nn.postings > 0) {
+      why = absl::StrCat(fitted.nn.postings, " postings, over the limit of ",
+                         options.neighbour_max_postings);
+    } else if (fitted.nn.doc.empty()) {
+      why = absl::StrCat("no bucket in <= ", options.neighbour_max_df, " documents");
+    } else if (nw == 0) {
+      why = absl::StrCat("weight 0 chosen on the development set from ", ncands);
+    } else {
+      why = absl::StrCat("weight ", FormatDouble(nw), " over a scale of ",
+                         FormatDouble(fitted.s_nn), " is out of range");
+    }
+    neighbour_line = absl::StrCat("neighbours: none (", why, ")\n");
+  }
+  if (!neighbour_line.empty()) {
+    rep.neighbour_summary = neighbour_line.substr(0, neighbour_line.size() - 1);
   }
   parts.description = absl::StrCat(
       "model: qalam topic classifier\n",

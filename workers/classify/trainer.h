@@ -109,6 +109,9 @@ class TrainingSet {
   std::vector<uint32_t> labels_;
 };
 
+// The largest neighbour weight TrainOptions accepts.
+inline constexpr double kMaxNeighbourWeight = 1000;
+
 struct TrainOptions {
   // Must equal the TrainingSets' feature options.
   FeatureOptions features;
@@ -130,6 +133,9 @@ struct TrainOptions {
   // documents (>= 1). A bound on the length of every posting list, and so
   // on the member's cost per prediction whatever the corpus size.
   uint32_t neighbour_max_df = 20;
+  // The member is left out when it would hold more postings than this (8
+  // bytes each in the model file: 32 Mi postings are 256 MiB).
+  uint64_t neighbour_max_postings = uint64_t{1} << 25;
   // Without a development set, the temperature is fitted on this share of
   // the training documents (per label), held out from a first model.
   double calibration_share = 0.2;
@@ -154,7 +160,11 @@ struct TrainReport {
   bool nb_converged = true;
   double scale_cs = 0, scale_nb = 0, scale_centroids = 0;  // in-sample stds
   double centroid_weight = 0;     // lambda used
-  double neighbour_weight = 0;    // mu used (0: no neighbour member)
+  double neighbour_weight = 0;    // mu chosen (0 without a development set)
+  bool neighbour_member = false;  // the model has the member
+  // The model description's "neighbours: ..." line (without the newline):
+  // the member's size, or why it was left out; empty when it was not tried.
+  std::string neighbour_summary;
   double scale_neighbours = 0;    // its leave-one-out in-sample std
   uint64_t neighbour_buckets = 0; // buckets with postings
   uint64_t neighbour_postings = 0;

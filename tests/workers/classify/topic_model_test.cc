@@ -493,6 +493,41 @@ TEST_F(NeighbourTest, DamagedMemberIsRefused) {
   EXPECT_THAT(TopicModel::Create(bad_weight), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(TopicTraining, NeighbourMemberOverItsPostingLimitIsLeftOut) {
+  const std::vector<Doc> train = MakeCorpus(10, 5), dev = MakeCorpus(3, 6);
+  TrainOptions o = SmallOptions();
+  o.neighbour_weights = {1};
+  o.neighbour_max_postings = 10;
+  TrainingSet train_set(o.features), dev_set(o.features);
+  for (const Doc& d : train) ASSERT_TRUE(train_set.Add(d.title, d.text, d.label).ok());
+  for (const Doc& d : dev) ASSERT_TRUE(dev_set.Add(d.title, d.text, d.label).ok());
+  TrainReport report;
+  auto m = TrainTopicModel(train_set, &dev_set, o, &report);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ((*m)->num_neighbours(), 0u);
+  EXPECT_FALSE(report.neighbour_member);
+  EXPECT_THAT(report.neighbour_summary, HasSubstr("over the limit of 10"));
+  EXPECT_THAT((*m)->description(), HasSubstr("over the limit of 10"));
+  EXPECT_EQ((*m)->Serialize()[8], 1);
+  // Without the limit the same data gives the member.
+  o.neighbour_max_postings = TrainOptions().neighbour_max_postings;
+  report = TrainReport();
+  auto with = TrainTopicModel(train_set, &dev_set, o, &report);
+  ASSERT_TRUE(with.ok()) << with.status();
+  EXPECT_GT((*with)->num_neighbours(), 0u);
+  EXPECT_TRUE(report.neighbour_member);
+}
+
+TEST(TopicTraining, NeighbourWeightsOutOfRangeAreRefused) {
+  TrainOptions o = SmallOptions();
+  o.neighbour_weights = {kMaxNeighbourWeight * 2};
+  EXPECT_THAT(Train(MakeCorpus(4, 5), o, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("neighbour weights")));
+  o.neighbour_weights = {};
+  EXPECT_THAT(Train(MakeCorpus(4, 5), o, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(TopicTraining, NoNeighbourMemberWithoutADevelopmentSet) {
   TrainOptions o = SmallOptions();
   o.neighbour_weights = {1};
