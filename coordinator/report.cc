@@ -140,6 +140,71 @@ void AppendCounts(std::string* out, const std::map<std::string, uint64_t>& m,
   absl::StrAppend(out, "\n", indent, "}");
 }
 
+// Keyword -> count, for one label. Exact, like a hash map of strings, but
+// laid out for the writer thread's ten look-ups an article in a table that
+// grows to the corpus' vocabulary: a slot holds the keyword's 64-bit hash,
+// its place in one byte arena and its count, so a look-up reads one slot
+// and, only when hash and length match, the keyword's bytes (a map of
+// std::string touched a control byte, the slot, and the string's heap
+// buffer for keywords longer than 15 bytes: most Arabic ones).
+class KeywordCounts {
+ public:
+  KeywordCounts() : slots_(kInitialSlots) {}
+
+  void Add(absl::string_view word) {
+    if ((used_ + 1) * 4 > slots_.size() * 3) Grow();
+    const uint64_t h = Hash64(word);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.count == 0) {
+        s = Slot{h, arena_.size(), static_cast<uint32_t>(word.size()), 1};
+        arena_.append(word.data(), word.size());
+        ++used_;
+        return;
+      }
+      if (s.hash == h && s.len == word.size() &&
+          std::memcmp(arena_.data() + s.off, word.data(), word.size()) == 0) {
+        ++s.count;
+        return;
+      }
+    }
+  }
+
+  // Every keyword and its count, in no particular order.
+  std::vector<std::pair<absl::string_view, uint64_t>> Entries() const {
+    std::vector<std::pair<absl::string_view, uint64_t>> out;
+    out.reserve(used_);
+    for (const Slot& s : slots_) {
+      if (s.count > 0) out.emplace_back(absl::string_view(arena_.data() + s.off, s.len), s.count);
+    }
+    return out;
+  }
+
+ private:
+  static constexpr size_t kInitialSlots = 64;  // a power of two
+  struct Slot {
+    uint64_t hash;
+    uint64_t off;  // in arena_
+    uint32_t len;
+    uint64_t count;  // 0: free
+  };
+  void Grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.count == 0) continue;
+      size_t i = s.hash & mask;
+      while (slots_[i].count != 0) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::string arena_;
+  size_t used_ = 0;
+};
+
 struct UnionFind {
   std::vector<uint32_t> parent;
   uint32_t Find(uint32_t x) {
@@ -177,7 +242,7 @@ struct ReportBuilder::State {
   uint64_t results_bytes = 0;  // of results.jsonl so far
   std::map<std::string, uint64_t> error_codes, languages;
   std::map<std::string, std::map<std::string, uint64_t>> labels;  // lang -> label -> n
-  std::map<std::string, absl::flat_hash_map<std::string, uint64_t>> keywords;
+  std::map<std::string, KeywordCounts> keywords;
   Dist chars, tokens, sentences;
   std::vector<uint32_t> exact_rep;  // per result ordinal
   std::vector<uint64_t> entry_of;   // index entry number per result ordinal
@@ -193,7 +258,7 @@ struct ReportBuilder::State {
   std::string lang_key;
   uint64_t* label_count = nullptr;
   std::string label_lang_key, label_key;
-  absl::flat_hash_map<std::string, uint64_t>* keyword_counts = nullptr;
+  KeywordCounts* keyword_counts = nullptr;
   std::string keyword_key;
 
   simdjson::dom::parser parser;
@@ -306,15 +371,7 @@ void ReportBuilder::AddResult(const ReportFields& f, const IndexEntry& e, uint64
       s.keyword_counts = &s.keywords[std::string(key)];
       s.keyword_key.assign(key.data(), key.size());
     }
-    for (absl::string_view word : f.keywords) {
-      // Heterogeneous lookup: a string is made only for a new keyword.
-      auto it = s.keyword_counts->find(word);
-      if (it == s.keyword_counts->end()) {
-        s.keyword_counts->emplace(std::string(word), 1);
-      } else {
-        ++it->second;
-      }
-    }
+    for (absl::string_view word : f.keywords) s.keyword_counts->Add(word);
   }
   if (f.has_tokens) s.tokens.Add(f.tokens);
   if (f.has_sentences) s.sentences.Add(f.sentences);
@@ -529,7 +586,7 @@ absl::StatusOr<std::string> ReportBuilder::Finish(const std::string& results_pat
   {
     bool first = true;
     for (const auto& [label, counts] : s.keywords) {
-      std::vector<std::pair<std::string, uint64_t>> v(counts.begin(), counts.end());
+      std::vector<std::pair<absl::string_view, uint64_t>> v = counts.Entries();
       std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
         return x.second != y.second ? x.second > y.second : x.first < y.first;
       });
