@@ -72,6 +72,10 @@ cat "$CORPUS" > /dev/null  # warm the page cache for every command alike
 measure() {
   local name="$1"
   shift
+  # Each command starts with the previous one's output written back: else
+  # the kernel's writeback of annotate's 482 MB (or of the last round's
+  # files) runs during the next command, on its cores and its disk.
+  sync
   local tfile="$DIR/$name.time" hwm=0
   /usr/bin/time -f "%e %U %S" -o "$tfile" "$@" &
   local tpid=$! pid=""
@@ -98,9 +102,10 @@ for round in $(seq 1 "$ROUNDS"); do
   split_line=$(grep "^qalam run: CPU" "$DIR/run.stderr" || true)
   C="control 0 0 0 0"
   if [ "$CONTROL" = 1 ]; then
+    rm -f "$DIR"/share-out/*
+    sync
     start=$(date +%s.%N)
     pids=()
-    rm -f "$DIR"/share-out/*
     for p in "$DIR"/share/part.*; do
       out="$DIR/share-out/$(basename "$p")"
       /usr/bin/time -f "%e %U %S" -o "$out.time" "$QALAM" annotate "$p" -o "$out.jsonl" \
