@@ -23,7 +23,8 @@
 #     (>= 85%), by wall clock (what the target says; on a shared machine it
 #     measures the scheduler as much as qalam) and by CPU time (annotate's CPU
 #     per article / the pipeline's, coordinator included);
-#   * the coordinator's peak RSS (< 200 MB): VmHWM of the `qalam run` process.
+#   * the coordinator's peak RSS (< 200 MB): the `qalam run` process's own
+#     (getrusage ru_maxrss, i.e. VmHWM), which it prints at the end.
 # The control runs WORKERS annotate processes at once: its CPU per article
 # against annotate alone shows what running WORKERS CPU-bound processes at
 # once costs on this machine (shared caches, the host), i.e. the part of the
@@ -67,8 +68,10 @@ echo "corpus: $CORPUS, $bytes bytes, $articles articles ($SRC repeated)"
 echo "worker: $WORKER_BIN, $WORKERS local workers; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cat "$CORPUS" > /dev/null  # warm the page cache for every command alike
 
-# measure NAME CMD...: runs CMD under /usr/bin/time, polling VmHWM of CMD's
-# process; prints "NAME wall user sys hwm_kib".
+# measure NAME CMD...: runs CMD under /usr/bin/time; prints "NAME wall user
+# sys". (Nothing polls the command while it runs: a poller forking twenty
+# processes a second took CPU from `qalam run`, which keeps both cores busy,
+# and none from annotate, which leaves one idle.)
 measure() {
   local name="$1"
   shift
@@ -76,20 +79,9 @@ measure() {
   # the kernel's writeback of annotate's 482 MB (or of the last round's
   # files) runs during the next command, on its cores and its disk.
   sync
-  local tfile="$DIR/$name.time" hwm=0
-  /usr/bin/time -f "%e %U %S" -o "$tfile" "$@" &
-  local tpid=$! pid=""
-  while kill -0 "$tpid" 2>/dev/null; do
-    [ -z "$pid" ] && pid=$(pgrep -P "$tpid" | head -1 || true)
-    if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
-      local h
-      h=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-      [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
-    fi
-    sleep 0.1
-  done
-  wait "$tpid"
-  echo "$name $(cat "$tfile") $hwm"
+  local tfile="$DIR/$name.time"
+  /usr/bin/time -f "%e %U %S" -o "$tfile" "$@"
+  echo "$name $(cat "$tfile")"
 }
 
 : > "$DIR/rounds.txt"
@@ -100,7 +92,9 @@ for round in $(seq 1 "$ROUNDS"); do
   R=$(measure run "$QALAM" run "$CORPUS" -o "$DIR/out" --workers "$WORKERS" \
         --worker-binary "$WORKER_BIN" --progress-seconds 60 2> "$DIR/run.stderr")
   split_line=$(grep "^qalam run: CPU" "$DIR/run.stderr" || true)
-  C="control 0 0 0 0"
+  # The coordinator's own peak RSS, as `qalam run` reports it (getrusage).
+  peak_mb=$(sed -n 's/^qalam run: peak memory: coordinator \([0-9.]*\) MB$/\1/p' "$DIR/run.stderr")
+  C="control 0 0 0"
   if [ "$CONTROL" = 1 ]; then
     rm -f "$DIR"/share-out/*
     sync
@@ -116,19 +110,20 @@ for round in $(seq 1 "$ROUNDS"); do
     end=$(date +%s.%N)
     cat "$DIR"/share-out/part.*.jsonl | cmp -s - "$DIR/annotate.jsonl" ||
       echo "pipeline_bench: the control's output differs from annotate's" >&2
-    C="control $(echo "$end - $start" | bc) $(cat "$DIR"/share-out/part.*.time | awk '{u+=$2; s+=$3} END {print u, s}') 0"
+    C="control $(echo "$end - $start" | bc) $(cat "$DIR"/share-out/part.*.time | awk '{u+=$2; s+=$3} END {print u, s}')"
   fi
   cmp -s "$DIR/annotate.jsonl" "$DIR/out/results.jsonl" && same=yes || same=NO
-  echo "$A|$R|$C|$split_line" >> "$DIR/rounds.txt"
-  python3 - "$articles" "$WORKERS" "$same" "$split_line" "$A" "$R" "$C" <<'PY'
+  echo "$A|$R|$C|$split_line|$peak_mb" >> "$DIR/rounds.txt"
+  python3 - "$articles" "$WORKERS" "$same" "$split_line" "$A" "$R" "$C" "${peak_mb:-0}" <<'PY'
 import re, sys
 n, workers, same, split = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+peak_mb = float(sys.argv[8])
 rows = {}
-for line in sys.argv[5:]:
-    name, wall, user, sys_, hwm = line.split()
-    rows[name] = (float(wall), float(user) + float(sys_), int(hwm))
-aw, acpu, _ = rows["annotate"]
-rw, rcpu, rhwm = rows["run"]
+for line in sys.argv[5:8]:
+    name, wall, user, sys_ = line.split()
+    rows[name] = (float(wall), float(user) + float(sys_))
+aw, acpu = rows["annotate"]
+rw, rcpu = rows["run"]
 m = re.search(r"coordinator ([\d.]+) s .*local workers ([\d.]+) s", split)
 coord, work = (float(m.group(1)), float(m.group(2))) if m else (float("nan"), float("nan"))
 us = lambda s: 1e6 * s / n
@@ -139,7 +134,7 @@ print("%-22s %8.2f %11.0f %10.0f %8.2f %12.1f" % ("run, %d workers" % workers, r
                                                   r_rate / workers, rcpu, us(rcpu)))
 print("%-22s %8s %11s %10s %8.2f %12.1f" % ("  coordinator", "", "", "", coord, us(coord)))
 print("%-22s %8s %11s %10s %8.2f %12.1f" % ("  workers", "", "", "", work, us(work)))
-cw, ccpu, _ = rows["control"]
+cw, ccpu = rows["control"]
 if cw > 0:
     print("%-22s %8.2f %11.0f %10.0f %8.2f %12.1f" % ("control: %d annotates" % workers, cw, n / cw,
                                                       n / cw / workers, ccpu, us(ccpu)))
@@ -154,7 +149,7 @@ if cw > 0:
                                                      100 * ccpu / (coord + work)))
     print("per-core ratio run/control (both with %d processes busy at once): wall clock %.1f%%" %
           (workers, 100 * r_rate / (n / cw)))
-print("coordinator peak RSS (VmHWM of qalam run): %.1f MB (target < 200 MB)" % (rhwm / 1024))
+print("coordinator peak RSS (qalam run's own, as it reports it): %.1f MB (target < 200 MB)" % peak_mb)
 print("results.jsonl identical to annotate: %s" % same)
 PY
 done
@@ -168,9 +163,9 @@ import re, statistics, sys
 n, workers = int(sys.argv[1]), int(sys.argv[2])
 runs = {"annotate": [], "run": [], "control": [], "coord": [], "work": []}
 for row in open(sys.argv[3]):
-    a, r, c, split = row.rstrip("\n").split("|")
+    a, r, c, split, _ = row.rstrip("\n").split("|")
     for name, f in (("annotate", a), ("run", r), ("control", c)):
-        _, wall, user, sys_, _ = f.split()
+        _, wall, user, sys_ = f.split()
         runs[name].append((float(wall), float(user) + float(sys_)))
     m = re.search(r"coordinator ([\d.]+) s .*local workers ([\d.]+) s", split)
     if m:

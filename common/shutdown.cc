@@ -6,11 +6,33 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define QALAM_LEAK_CHECK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define QALAM_LEAK_CHECK 1
+#endif
+#endif
+#ifdef QALAM_LEAK_CHECK
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace qalam {
+
+void ExitProcess(int code) {
+  std::fflush(nullptr);
+#ifdef QALAM_LEAK_CHECK
+  __lsan_do_leak_check();  // what exit() would have run under the sanitizers
+#endif
+  std::_Exit(code);
+}
+
 namespace {
 
 // The write end of the self-pipe, read by the signal handler. -1 when no

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/synchronization/mutex.h"
+#include "common/shutdown.h"
 #include "coordinator/commands.h"
 
 namespace {
@@ -36,12 +37,18 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const char* cmd = argv[1];
-  if (std::strcmp(cmd, "annotate") == 0) return qalam::AnnotateCommand(argc, argv);
-  if (std::strcmp(cmd, "run") == 0) return qalam::RunCommand(argc, argv);
-  if (std::strcmp(cmd, "merge") == 0) return qalam::MergeCommand(argc, argv);
-  if (std::strcmp(cmd, "train") == 0) return qalam::TrainCommand(argc, argv);
-  if (std::strcmp(cmd, "eval") == 0) return qalam::EvalCommand(argc, argv);
-  if (std::strcmp(cmd, "health") == 0) return qalam::HealthCommand(argc, argv);
-  std::fprintf(stderr, "qalam: unknown command '%s'\n\n%s", cmd, kUsage);
-  return 2;
+  int (*command)(int, char**) = nullptr;
+  if (std::strcmp(cmd, "annotate") == 0) command = qalam::AnnotateCommand;
+  if (std::strcmp(cmd, "run") == 0) command = qalam::RunCommand;
+  if (std::strcmp(cmd, "merge") == 0) command = qalam::MergeCommand;
+  if (std::strcmp(cmd, "train") == 0) command = qalam::TrainCommand;
+  if (std::strcmp(cmd, "eval") == 0) command = qalam::EvalCommand;
+  if (std::strcmp(cmd, "health") == 0) command = qalam::HealthCommand;
+  if (command == nullptr) {
+    std::fprintf(stderr, "qalam: unknown command '%s'\n\n%s", cmd, kUsage);
+    return 2;
+  }
+  // The command has closed its files; leave without gRPC's shutdown (see
+  // ExitProcess).
+  qalam::ExitProcess(command(argc, argv));
 }

@@ -281,6 +281,9 @@ int RunCommand(int argc, char** argv) {
                  tv(self.ru_utime) + tv(self.ru_stime), tv(self.ru_utime), tv(self.ru_stime),
                  tv(children.ru_utime) + tv(children.ru_stime), tv(children.ru_utime),
                  tv(children.ru_stime));
+    // ru_maxrss of RUSAGE_SELF: this process's own peak (VmHWM), in KiB.
+    std::fprintf(stderr, "qalam run: peak memory: coordinator %.1f MB\n",
+                 static_cast<double>(self.ru_maxrss) / 1024.0);
     std::fprintf(
         stderr,
         "qalam run: %llu articles: %llu processed, %llu failed (%.1f s, %.0f articles/s"

@@ -139,5 +139,6 @@ int main(int argc, char** argv) {
   (*server)->Shutdown(absl::Milliseconds(static_cast<int64_t>(grace_seconds * 1000)));
   (*signals)->Notify();  // ends `impatient`
   impatient.join();
-  return 0;
+  QALAM_LOG(INFO) << "exiting";
+  qalam::ExitProcess(0);  // not through the destructors: see ExitProcess
 }
