@@ -71,9 +71,13 @@ namespace {
 
 // Bounds that keep every decision value finite: x is L2-normalised, so
 // |x . w_k| <= sqrt(nnz) * max |w| stays far below FLT_MAX, and
-// (score - top) / temperature is never NaN. Trained models are orders of
-// magnitude inside them (|w| < 100, temperature in [0.01, 100]).
+// (score - top) / temperature is never NaN. The smallest idf keeps the
+// normalisation factor 1 / |x| (at most 1 / idf, tf being >= 1) far from
+// overflowing a float: an idf of 1e-30 made it infinite and the scores NaN
+// (found by fuzz_topic_model). Trained models are orders of magnitude
+// inside them (|w| < 100, idf >= 1, temperature in [0.01, 100]).
 constexpr float kMaxMagnitude = 1e6f;
+constexpr float kMinIdf = 1e-3f;
 constexpr float kMinTemperature = 1e-3f;
 constexpr float kMaxTemperature = 1e3f;
 
@@ -206,7 +210,7 @@ absl::Status TopicModel::BuildIndex(absl::string_view what) {
     }
     prev = b;
     const float idf = BitsFloat(Le32(row[1]));
-    if (!(idf > 0) || !InRange(idf)) {
+    if (!(idf >= kMinIdf) || !InRange(idf)) {
       return absl::DataLossError(absl::StrCat(what, ": row ", r, " has an invalid idf"));
     }
     for (uint32_t c = 0; c < stride_ - 2; ++c) {

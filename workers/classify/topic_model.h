@@ -47,7 +47,7 @@
 //              then K x f32 biases (|b| <= 1e6)
 //              then n rows of (K + 2) x 4 bytes: u32 bucket, f32 idf,
 //              K x f32 weights; buckets strictly ascending, < 2^bits,
-//              0 < idf <= 1e6, |weight| <= 1e6 (so scores stay finite)
+//              1e-3 <= idf <= 1e6, |weight| <= 1e6 (so scores stay finite)
 // Format version 2 is version 1 followed by the neighbour member:
 //              u32 D, stored training documents (1..2^31)
 //              f32 neighbour weight (0 < w <= 1e6)

@@ -488,6 +488,11 @@ TEST_F(NeighbourTest, DamagedMemberIsRefused) {
   TopicModelParts bad_start = parts;
   bad_start.neighbour_start = {0, 2, 1};
   EXPECT_THAT(TopicModel::Create(bad_start), StatusIs(absl::StatusCode::kInvalidArgument));
+  // An idf so small that 1 / |x| would overflow a float (fuzz_topic_model).
+  TopicModelParts tiny_idf = parts;
+  tiny_idf.idf = {1e-30f, 1};
+  EXPECT_THAT(TopicModel::Create(tiny_idf), StatusIs(absl::StatusCode::kDataLoss,
+                                                     HasSubstr("invalid idf")));
   TopicModelParts bad_weight = parts;
   bad_weight.neighbour_weight = std::nanf("");
   EXPECT_THAT(TopicModel::Create(bad_weight), StatusIs(absl::StatusCode::kInvalidArgument));
