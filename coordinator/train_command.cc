@@ -315,7 +315,8 @@ int TrainCommand(int argc, char** argv) {
             ? std::string()
             : absl::StrCat("  ", report.neighbour_summary, "\n"),
         absl::StrFormat("  time: %.2f s of training (vectors %.2f, Crammer-Singer %.2f in %d "
-                        "passes%s, NB-SVM %.2f, centroids %.2f, neighbours %.2f, temperature model %.2f)\n",
+                        "passes%s, NB-SVM %.2f, centroids %.2f, neighbours %.2f, "
+                        "temperature model %.2f)\n",
                         report.seconds_total, report.seconds_vectors, report.seconds_cs,
                         report.cs_iterations, report.cs_converged ? "" : ", not converged",
                         report.seconds_nb, report.seconds_centroids, report.seconds_neighbours,

@@ -57,11 +57,9 @@ std::string MakeBaseImage(bool neighbours) {
     parts.neighbour_start.push_back(0);
     for (size_t r = 0; r < parts.buckets.size(); ++r) {
       const uint32_t a = r % 4, b = (r + 1) % 4;
-      parts.neighbour_doc.push_back(std::min(a, b));
-      parts.neighbour_doc.push_back(std::max(a, b));
-      parts.neighbour_value.push_back(0.5f);
-      parts.neighbour_value.push_back(0.25f);
-      parts.neighbour_start.push_back(static_cast<uint32_t>(parts.neighbour_doc.size()));
+      parts.neighbour_postings.push_back({std::min(a, b), 0.5f});
+      parts.neighbour_postings.push_back({std::max(a, b), 0.25f});
+      parts.neighbour_start.push_back(static_cast<uint32_t>(parts.neighbour_postings.size()));
     }
   }
   auto model = TopicModel::Create(std::move(parts));

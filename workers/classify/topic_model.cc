@@ -151,16 +151,16 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::Create(TopicModelParts p
   if (!parts.neighbour_labels.empty()) {
     QALAM_RETURN_IF_ERROR(m->SetNeighbours(
         parts.neighbour_weight, std::move(parts.neighbour_labels),
-        std::move(parts.neighbour_start), std::move(parts.neighbour_doc),
-        std::move(parts.neighbour_value), "topic model", /*data_loss=*/false));
+        std::move(parts.neighbour_start), std::move(parts.neighbour_postings), "topic model",
+        /*data_loss=*/false));
   }
   return m;
 }
 
 absl::Status TopicModel::SetNeighbours(float weight, std::vector<uint32_t> labels,
-                                       std::vector<uint32_t> start, std::vector<uint32_t> doc,
-                                       std::vector<float> value, absl::string_view what,
-                                       bool data_loss) {
+                                       std::vector<uint32_t> start,
+                                       std::vector<NeighbourPosting> postings,
+                                       absl::string_view what, bool data_loss) {
   auto bad = [&](absl::string_view problem) {
     const std::string msg = absl::StrCat(what, ": neighbour member: ", problem);
     return data_loss ? absl::DataLossError(msg) : absl::InvalidArgumentError(msg);
@@ -178,22 +178,22 @@ absl::Status TopicModel::SetNeighbours(float weight, std::vector<uint32_t> label
   for (size_t r = 0; r < n_; ++r) {
     if (start[r + 1] < start[r]) return bad("posting starts decrease");
   }
-  if (doc.size() != start[n_] || value.size() != doc.size()) {
+  if (postings.size() != start[n_]) {
     return bad("the number of postings does not match the starts");
   }
   for (size_t r = 0; r < n_; ++r) {
     for (uint32_t p = start[r]; p < start[r + 1]; ++p) {
-      if (doc[p] >= d || (p > start[r] && doc[p] <= doc[p - 1])) {
+      const NeighbourPosting& np = postings[p];
+      if (np.doc >= d || (p > start[r] && np.doc <= postings[p - 1].doc)) {
         return bad("a posting's document is out of range or out of order");
       }
-      if (!(value[p] > 0 && value[p] <= 1.0f)) return bad("a posting's value is not in (0, 1]");
+      if (!(np.value > 0 && np.value <= 1.0f)) return bad("a posting's value is not in (0, 1]");
     }
   }
   neighbour_weight_ = weight;
   neighbour_labels_ = std::move(labels);
   neighbour_start_ = std::move(start);
-  neighbour_postings_.resize(doc.size());
-  for (size_t p = 0; p < doc.size(); ++p) neighbour_postings_[p] = Posting{doc[p], value[p]};
+  neighbour_postings_ = std::move(postings);
   return absl::OkStatus();
 }
 
@@ -289,7 +289,7 @@ std::string TopicModel::Serialize() const {
     PutU32(&out, FloatBits(neighbour_weight_));
     for (uint32_t l : neighbour_labels_) PutU32(&out, l);
     for (uint32_t v : neighbour_start_) PutU32(&out, v);
-    for (const Posting& p : neighbour_postings_) {
+    for (const NeighbourPosting& p : neighbour_postings_) {
       PutU32(&out, p.doc);
       PutU32(&out, FloatBits(p.value));
     }
@@ -447,8 +447,8 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::ParseImage(
   // Version 2: the neighbour member after the rows.
   uint32_t nn_docs = 0;
   float nn_weight = 0;
-  std::vector<uint32_t> nn_labels, nn_start, nn_doc;
-  std::vector<float> nn_value;
+  std::vector<uint32_t> nn_labels, nn_start;
+  std::vector<NeighbourPosting> nn_postings;
   if (version >= 2) {
     QALAM_RETURN_IF_ERROR(need(8, "neighbour member"));
     nn_docs = ReadU32(p + off);
@@ -471,11 +471,10 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::ParseImage(
                                               " bytes of neighbour postings, expected ",
                                               postings * 8));
     }
-    nn_doc.resize(postings);
-    nn_value.resize(postings);
+    nn_postings.resize(postings);
     for (uint64_t i = 0; i < postings; ++i) {
-      nn_doc[i] = ReadU32(p + off + 8 * i);
-      nn_value[i] = BitsFloat(ReadU32(p + off + 8 * i + 4));
+      nn_postings[i] = NeighbourPosting{ReadU32(p + off + 8 * i),
+                                        BitsFloat(ReadU32(p + off + 8 * i + 4))};
     }
   }
   std::unique_ptr<TopicModel> m(new TopicModel(fo));
@@ -490,8 +489,7 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TopicModel::ParseImage(
   QALAM_RETURN_IF_ERROR(m->BuildIndex(what));
   if (version >= 2) {
     QALAM_RETURN_IF_ERROR(m->SetNeighbours(nn_weight, std::move(nn_labels), std::move(nn_start),
-                                           std::move(nn_doc), std::move(nn_value), what,
-                                           /*data_loss=*/true));
+                                           std::move(nn_postings), what, /*data_loss=*/true));
   }
   return m;
 }
@@ -607,54 +605,66 @@ void TopicModel::DecisionValues(const text::AnalyzedText& title, const text::Ana
   }
   const float inv = norm2 > 0 ? static_cast<float>(1.0 / std::sqrt(norm2)) : 0.0f;
   for (uint32_t c = 0; c < k; ++c) s[c] = s[c] * inv + bias_[c];
-  if (!neighbour_labels_.empty()) AddNeighbourScores(buckets, rows, scratch, s);
+  if (neighbours) AddNeighbourScores(buckets, rows, scratch, s);
+}
+
+double NeighbourDots(const uint32_t* start, const NeighbourPosting* postings,
+                     const uint32_t* labels, const uint32_t* rows, const float* values, size_t n,
+                     uint32_t exclude, std::vector<float>* dot, std::vector<uint32_t>* touched,
+                     float* best, size_t k) {
+  std::fill(best, best + k, 0.0f);
+  touched->clear();
+  float* acc = dot->data();
+  double norm2 = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const NeighbourPosting* p = postings + start[rows[i]];
+    const NeighbourPosting* end = postings + start[rows[i] + 1];
+    if (p == end) continue;
+    const float v = values[i];
+    norm2 += static_cast<double>(v) * v;
+    for (; p < end; ++p) {
+      if (acc[p->doc] == 0.0f) touched->push_back(p->doc);
+      acc[p->doc] += v * p->value;
+    }
+  }
+  for (uint32_t d : *touched) {
+    if (d != exclude) {
+      float& b = best[labels[d]];
+      b = std::max(b, acc[d]);
+    }
+    acc[d] = 0.0f;
+  }
+  return norm2;
 }
 
 void TopicModel::AddNeighbourScores(const std::vector<BucketTf>& buckets,
                                     const std::vector<const float*>& rows,
                                     ClassifyScratch* scratch, float* scores) const {
-  std::vector<float>& dot = scratch->neighbour_dot;
-  std::vector<uint32_t>& touched = scratch->neighbour_touched;
-  if (dot.size() != neighbour_labels_.size()) dot.assign(neighbour_labels_.size(), 0.0f);
-  touched.clear();
-  // Postings hold positive values and x' is positive, so a document's dot
-  // product is 0 exactly until its first posting: that marks it touched.
-  // First the rows with postings and a prefetch of each posting list (one
-  // cache miss each, overlapped), then the sums in feature order.
-  const std::vector<uint32_t>& row_ids = scratch->row_ids;
-  std::vector<uint32_t>& lists = scratch->neighbour_lists;  // pairs: j, row
-  lists.clear();
+  // First the rows with postings, their values and a prefetch of each
+  // posting list (one cache miss each, overlapped), then the sums.
+  std::vector<uint32_t>& nn_rows = scratch->neighbour_rows;
+  std::vector<float>& nn_values = scratch->neighbour_values;
+  nn_rows.clear();
+  nn_values.clear();
   for (size_t j = 0; j < buckets.size(); ++j) {
     if (rows[j] == nullptr) continue;
-    const uint32_t r = row_ids[j];
+    const uint32_t r = scratch->row_ids[j];
     const uint32_t b = neighbour_start_[r];
     if (b == neighbour_start_[r + 1]) continue;
     __builtin_prefetch(&neighbour_postings_[b]);
-    lists.push_back(static_cast<uint32_t>(j));
-    lists.push_back(r);
+    nn_rows.push_back(r);
+    nn_values.push_back(buckets[j].tf * rows[j][0]);
   }
-  double norm2 = 0;
-  for (size_t i = 0; i < lists.size(); i += 2) {
-    const uint32_t j = lists[i], r = lists[i + 1];
-    const float v = buckets[j].tf * rows[j][0];
-    norm2 += static_cast<double>(v) * v;
-    const Posting* p = neighbour_postings_.data() + neighbour_start_[r];
-    const Posting* end = neighbour_postings_.data() + neighbour_start_[r + 1];
-    for (; p < end; ++p) {
-      float& acc = dot[p->doc];
-      if (acc == 0.0f) touched.push_back(p->doc);
-      acc += v * p->value;
-    }
-  }
-  if (touched.empty()) return;
+  if (nn_rows.empty()) return;
+  std::vector<float>& dot = scratch->neighbour_dot;
+  if (dot.size() != neighbour_labels_.size()) dot.assign(neighbour_labels_.size(), 0.0f);
   std::vector<float>& best = scratch->neighbour_best;
-  best.assign(labels_.size(), 0.0f);
-  for (uint32_t d : touched) {
-    float& b = best[neighbour_labels_[d]];
-    b = std::max(b, dot[d]);
-    dot[d] = 0.0f;
-  }
-  // In double: with a tiny idf (a hostile file) 1 / norm2 overflows a float.
+  best.resize(labels_.size());
+  const double norm2 = NeighbourDots(neighbour_start_.data(), neighbour_postings_.data(),
+                                     neighbour_labels_.data(), nn_rows.data(), nn_values.data(),
+                                     nn_rows.size(), kNoNeighbourDoc, &dot,
+                                     &scratch->neighbour_touched, best.data(), best.size());
+  // In double: 1 / norm2 could overflow a float for small values.
   for (size_t c = 0; c < best.size(); ++c) {
     scores[c] += static_cast<float>(neighbour_weight_ * (double{best[c]} * best[c] / norm2));
   }

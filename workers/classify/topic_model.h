@@ -90,6 +90,30 @@ inline constexpr uint32_t kMaxLabels = 4096;
 inline constexpr size_t kMaxLabelBytes = 256;
 inline constexpr uint32_t kMaxNeighbourDocs = 1u << 31;
 
+// One posting of the neighbour member: a stored document holding a row, and
+// the document's value there.
+struct NeighbourPosting {
+  uint32_t doc;  // < D
+  float value;   // in (0, 1]
+};
+
+// The neighbour member's sums for one document, shared by TopicModel and
+// the trainer so that both compute the same thing. For each of the
+// document's `n` rows (rows[i], with its value values[i], in order) that
+// has postings [start[row], start[row + 1]), adds value x posting value to
+// dot[posting doc]; then writes to best[0..k) the largest dot product of
+// each label's documents (`labels`: one per stored document), leaving out
+// document `exclude` (kNoNeighbourDoc: none), and sets dot back to zeros.
+// Returns the document's squared norm over the rows that have postings (0
+// when none has). REQUIRES: dot holds one 0 per stored document and values
+// are positive (a document's dot product is 0 until its first posting,
+// which is how `touched`, a scratch vector, collects them).
+inline constexpr uint32_t kNoNeighbourDoc = 0xFFFFFFFFu;
+double NeighbourDots(const uint32_t* start, const NeighbourPosting* postings,
+                     const uint32_t* labels, const uint32_t* rows, const float* values, size_t n,
+                     uint32_t exclude, std::vector<float>* dot, std::vector<uint32_t>* touched,
+                     float* best, size_t k);
+
 // Everything a TopicModel is made of (what the trainer produces).
 struct TopicModelParts {
   FeatureOptions features;
@@ -104,8 +128,7 @@ struct TopicModelParts {
   float neighbour_weight = 0;             // (0, 1e6] when present
   std::vector<uint32_t> neighbour_labels; // D, each < K
   std::vector<uint32_t> neighbour_start;  // n + 1 posting starts
-  std::vector<uint32_t> neighbour_doc;    // P, each < D
-  std::vector<float> neighbour_value;     // P, in (0, 1]
+  std::vector<NeighbourPosting> neighbour_postings;  // P
 };
 
 // Per-thread memory for prediction, reused across documents.
@@ -116,11 +139,14 @@ struct ClassifyScratch {
   std::vector<float> probs;
   std::vector<const float*> rows;  // the model row of each bucket (or null)
   std::vector<uint32_t> row_ids;   // and its index (models with neighbours)
-  // Neighbour member: per stored document its dot product so far (kept at
-  // zero between documents), the documents touched, and per label the best.
+  // Neighbour member (NeighbourDots): the document's rows that have
+  // postings and its values there, per stored document its dot product (kept
+  // at zero between documents), the documents touched, and per label the
+  // best.
+  std::vector<uint32_t> neighbour_rows;
+  std::vector<float> neighbour_values;
   std::vector<float> neighbour_dot;
   std::vector<uint32_t> neighbour_touched;
-  std::vector<uint32_t> neighbour_lists;
   std::vector<float> neighbour_best;
 };
 
@@ -217,8 +243,8 @@ class TopicModel {
   absl::Status BuildIndex(absl::string_view what);
   // Checks and takes the neighbour member of `parts`-like vectors.
   absl::Status SetNeighbours(float weight, std::vector<uint32_t> labels,
-                             std::vector<uint32_t> start, std::vector<uint32_t> doc,
-                             std::vector<float> value, absl::string_view what, bool data_loss);
+                             std::vector<uint32_t> start, std::vector<NeighbourPosting> postings,
+                             absl::string_view what, bool data_loss);
   // Adds the neighbour member's values to scores (K of them); rows[j] is the
   // model row of buckets[j] or null, scratch->row_ids[j] its index.
   void AddNeighbourScores(const std::vector<BucketTf>& buckets,
@@ -249,11 +275,8 @@ class TopicModel {
   float neighbour_weight_ = 0;
   std::vector<uint32_t> neighbour_labels_;  // empty: no neighbour member
   std::vector<uint32_t> neighbour_start_;
-  struct Posting {
-    uint32_t doc;
-    float value;
-  };
-  std::vector<Posting> neighbour_postings_;  // one array: one cache line per row, not two
+  // (doc, value) together: one cache line per row, not two.
+  std::vector<NeighbourPosting> neighbour_postings_;
 };
 
 // Softmax of `scores` / temperature into `*probs` (same size).

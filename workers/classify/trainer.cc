@@ -139,14 +139,13 @@ SparseRows BuildRows(const TrainingSet& set, const std::vector<uint32_t>& docs,
 // for each column, the documents holding it (ascending) and their value,
 // each document L2-normalised over the member's columns. Only columns in at
 // most `max_df` documents take part. With more than `max_postings` postings
-// the member is not built (start stays empty, `postings` says how many).
+// the member is not built (start stays empty, `wanted` says how many).
 struct Neighbours {
   std::vector<uint32_t> start;  // cols + 1; empty when the member is not built
-  std::vector<uint32_t> doc;
-  std::vector<float> val;
+  std::vector<NeighbourPosting> postings;
   std::vector<uint32_t> label;  // per document
   uint64_t buckets = 0;         // columns with postings
-  uint64_t postings = 0;
+  uint64_t wanted = 0;          // postings, built or not
 };
 
 Neighbours BuildNeighbours(const SparseRows& x, const std::vector<uint32_t>& y, uint32_t max_df,
@@ -157,18 +156,17 @@ Neighbours BuildNeighbours(const SparseRows& x, const std::vector<uint32_t>& y, 
   for (uint32_t c : x.col) ++df[c];
   for (uint32_t c = 0; c < cols; ++c) {
     if (df[c] <= max_df) {
-      nn.postings += df[c];
+      nn.wanted += df[c];
       ++nn.buckets;
     }
   }
   // The file format counts postings in 32 bits; the cap is far below.
-  if (nn.postings > max_postings || nn.postings > 0xFFFFFFFFu) return nn;
+  if (nn.wanted > max_postings || nn.wanted > 0xFFFFFFFFu) return nn;
   nn.start.assign(static_cast<size_t>(cols) + 1, 0);
   for (uint32_t c = 0; c < cols; ++c) {
     nn.start[c + 1] = nn.start[c] + (df[c] <= max_df ? df[c] : 0);
   }
-  nn.doc.resize(nn.start[cols]);
-  nn.val.resize(nn.start[cols]);
+  nn.postings.resize(nn.start[cols]);
   std::vector<uint32_t> fill(nn.start.begin(), nn.start.end() - 1);
   for (size_t i = 0; i < x.rows(); ++i) {
     double norm2 = 0;
@@ -179,9 +177,8 @@ Neighbours BuildNeighbours(const SparseRows& x, const std::vector<uint32_t>& y, 
     const double inv = 1.0 / std::sqrt(norm2);
     for (uint64_t p = x.start[i]; p < x.start[i + 1]; ++p) {
       if (df[x.col[p]] > max_df) continue;
-      const uint32_t at = fill[x.col[p]]++;
-      nn.doc[at] = static_cast<uint32_t>(i);
-      nn.val[at] = std::min(1.0f, static_cast<float>(x.val[p] * inv));
+      nn.postings[fill[x.col[p]]++] = NeighbourPosting{
+          static_cast<uint32_t>(i), std::min(1.0f, static_cast<float>(x.val[p] * inv))};
     }
   }
   nn.label = y;
@@ -191,9 +188,9 @@ Neighbours BuildNeighbours(const SparseRows& x, const std::vector<uint32_t>& y, 
 // The member's values for every row of `q` (rows x k): per label the
 // squared cosine of the nearest document, over the member's columns. With
 // `leave_one_out`, row i is document i and does not count as its own
-// neighbour. The same quantity as TopicModel::AddNeighbourScores computes
-// (equal up to float rounding: the model sums in feature order over
-// unnormalised tf-idf, this in column order over the normalised rows).
+// neighbour. NeighbourDots does the sums, as in TopicModel (equal up to
+// float rounding: the model's values are unnormalised tf-idf in feature
+// order, these the normalised rows in column order).
 std::vector<double> NeighbourScores(const Neighbours& nn, const SparseRows& q, uint32_t k,
                                     bool leave_one_out) {
   std::vector<double> out(q.rows() * k, 0.0);
@@ -201,28 +198,11 @@ std::vector<double> NeighbourScores(const Neighbours& nn, const SparseRows& q, u
   std::vector<uint32_t> touched;
   std::vector<float> best(k);
   for (size_t i = 0; i < q.rows(); ++i) {
-    touched.clear();
-    double norm2 = 0;
-    for (uint64_t p = q.start[i]; p < q.start[i + 1]; ++p) {
-      const uint32_t c = q.col[p];
-      const uint32_t b = nn.start[c], e = nn.start[c + 1];
-      if (b == e) continue;
-      const float v = q.val[p];
-      norm2 += double{v} * v;
-      for (uint32_t pp = b; pp < e; ++pp) {
-        float& acc = dot[nn.doc[pp]];
-        if (acc == 0.0f) touched.push_back(nn.doc[pp]);
-        acc += v * nn.val[pp];
-      }
-    }
-    std::fill(best.begin(), best.end(), 0.0f);
-    for (uint32_t d : touched) {
-      if (!(leave_one_out && d == i)) {
-        float& b = best[nn.label[d]];
-        b = std::max(b, dot[d]);
-      }
-      dot[d] = 0.0f;
-    }
+    const uint64_t b = q.start[i];
+    const double norm2 = NeighbourDots(
+        nn.start.data(), nn.postings.data(), nn.label.data(), q.col.data() + b, q.val.data() + b,
+        q.start[i + 1] - b, leave_one_out ? static_cast<uint32_t>(i) : kNoNeighbourDoc, &dot,
+        &touched, best.data(), k);
     if (norm2 == 0) continue;
     for (uint32_t m = 0; m < k; ++m) out[i * k + m] = double{best[m]} * best[m] / norm2;
   }
@@ -640,17 +620,16 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
   // scale. Out of the model's range (a scale near 0: the member says almost
   // nothing) it is left out, as it is when it has no postings.
   const double stored = fitted.s_nn > 0 ? nw / fitted.s_nn : 0;
-  const bool with_neighbours = nw > 0 && !fitted.nn.doc.empty() &&
+  const bool with_neighbours = nw > 0 && !fitted.nn.postings.empty() &&
                                static_cast<float>(stored) > 0 && stored <= 1e6;
   if (with_neighbours) {
     parts.neighbour_weight = static_cast<float>(stored);
     parts.neighbour_labels = fitted.nn.label;
     parts.neighbour_start = fitted.nn.start;
-    parts.neighbour_doc = fitted.nn.doc;
-    parts.neighbour_value = fitted.nn.val;
+    parts.neighbour_postings = fitted.nn.postings;
     rep.scale_neighbours = fitted.s_nn;
     rep.neighbour_buckets = fitted.nn.buckets;
-    rep.neighbour_postings = fitted.nn.doc.size();
+    rep.neighbour_postings = fitted.nn.postings.size();
   }
   rep.neighbour_member = with_neighbours;
   rep.scale_cs = fitted.s_cs;
@@ -676,14 +655,14 @@ absl::StatusOr<std::unique_ptr<TopicModel>> TrainTopicModel(const TrainingSet& t
     neighbour_line = absl::StrCat(
         "neighbours: weight ", FormatDouble(nw), " (chosen on the development set from ", ncands,
         "); buckets in <= ", options.neighbour_max_df, " documents: ", fitted.nn.buckets,
-        "; postings: ", fitted.nn.doc.size(),
+        "; postings: ", fitted.nn.postings.size(),
         "; scale: ", FormatDouble(fitted.s_nn), "\n");
   } else if (try_neighbours) {
     std::string why;
-    if (fitted.nn.start.empty() && fitted.nn.postings > 0) {
-      why = absl::StrCat(fitted.nn.postings, " postings, over the limit of ",
+    if (fitted.nn.start.empty() && fitted.nn.wanted > 0) {
+      why = absl::StrCat(fitted.nn.wanted, " postings, over the limit of ",
                          options.neighbour_max_postings);
-    } else if (fitted.nn.doc.empty()) {
+    } else if (fitted.nn.postings.empty()) {
       why = absl::StrCat("no bucket in <= ", options.neighbour_max_df, " documents");
     } else if (nw == 0) {
       why = absl::StrCat("weight 0 chosen on the development set from ", ncands);

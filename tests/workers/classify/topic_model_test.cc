@@ -478,8 +478,7 @@ TEST_F(NeighbourTest, DamagedMemberIsRefused) {
   parts.neighbour_weight = 1;
   parts.neighbour_labels = {0, 1};
   parts.neighbour_start = {0, 1, 2};
-  parts.neighbour_doc = {0, 1};
-  parts.neighbour_value = {1.0f, 0.5f};
+  parts.neighbour_postings = {{0, 1.0f}, {1, 0.5f}};
   EXPECT_TRUE(TopicModel::Create(parts).ok());
   TopicModelParts bad_label = parts;
   bad_label.neighbour_labels = {0, 2};
