@@ -11,12 +11,13 @@ constexpr uint32_t kEmpty = 0xFFFFFFFFu;
 constexpr int kBucketShift = 64 - 5;  // log2(kMinHashSize) == 5
 static_assert(kMinHashSize == 32, "kBucketShift assumes 32 buckets");
 
-inline void AddShingle(uint64_t h, std::array<uint32_t, kMinHashSize>* sig) {
+// Adds shingle hash `h` when `keep` (without a branch either way).
+inline void AddShingle(uint64_t h, bool keep, std::array<uint32_t, kMinHashSize>* sig) {
   // One permutation hashing: the top bits pick the bucket, the low 32 bits
   // are the value whose minimum the bucket keeps. `h` is already mixed.
   const int bucket = static_cast<int>(h >> kBucketShift);
-  const uint32_t v = static_cast<uint32_t>(h);
-  if (v < (*sig)[bucket]) (*sig)[bucket] = v;
+  const uint32_t v = keep ? static_cast<uint32_t>(h) : kEmpty;
+  (*sig)[bucket] = std::min((*sig)[bucket], v);
 }
 
 }  // namespace
@@ -57,12 +58,8 @@ void ComputeFingerprint(const text::AnalyzedText& doc, ArticleFingerprint* out) 
     // way.
     const uint64_t next_h = HashMum(h ^ w, kHashK2);
     h = word ? next_h : h;
-    const uint64_t shingle = HashMum(Rotl64(w0, 21) ^ Rotl64(w1, 42) ^ w, kHashK3);
-    // One permutation hashing: the top bits pick the bucket, the low 32
-    // bits are the value whose minimum the bucket keeps.
-    const int bucket = static_cast<int>(shingle >> kBucketShift);
-    const uint32_t v = (word & (words >= 2)) ? static_cast<uint32_t>(shingle) : kEmpty;
-    sig[bucket] = std::min(sig[bucket], v);
+    AddShingle(HashMum(Rotl64(w0, 21) ^ Rotl64(w1, 42) ^ w, kHashK3), word & (words >= 2),
+               &sig);
     w0 = word ? w1 : w0;
     w1 = word ? w : w1;
     words += word;
@@ -74,7 +71,7 @@ void ComputeFingerprint(const text::AnalyzedText& doc, ArticleFingerprint* out) 
     // Too short for 3-shingles: use the words themselves.
     for (const text::Token& t : doc.tokens()) {
       if (text::IsWordLike(t.kind) && t.norm_len != 0) {
-        AddShingle(HashMum(t.norm_hash, kHashK3), &out->minhash);
+        AddShingle(HashMum(t.norm_hash, kHashK3), true, &out->minhash);
       }
     }
   }
