@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +24,20 @@ namespace {
 namespace fs = std::filesystem;
 
 bool IsExecutable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+// True when a server accepts connections on the unix socket at `path`.
+bool AcceptsConnections(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) return false;
+  if (::access(path.c_str(), F_OK) != 0) return false;  // not bound yet: no socket needed
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
 
 }  // namespace
 
@@ -157,7 +173,9 @@ void LocalWorkers::Supervise() {
         }
       }
     }
-    absl::SleepFor(absl::Milliseconds(20));
+    // Check on the children every 20 ms, and leave at once on Stop().
+    absl::MutexLock l(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(20));
   }
   // Stop: SIGTERM, a grace period, SIGKILL.
   std::vector<pid_t> live;
@@ -180,7 +198,7 @@ void LocalWorkers::Supervise() {
         ::waitpid(p, &st, 0);
         break;
       }
-      absl::SleepFor(absl::Milliseconds(10));
+      absl::SleepFor(absl::Milliseconds(1));  // a drained worker exits within milliseconds
     }
   }
   absl::MutexLock l(&mu_);
@@ -198,6 +216,30 @@ void LocalWorkers::Stop() {
     std::error_code ec;
     fs::remove_all(dir_, ec);
     dir_.clear();
+  }
+}
+
+int LocalWorkers::WaitUntilListening(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  const std::vector<pid_t> first = pids();
+  std::vector<bool> done(first.size(), false);
+  int listening = 0;
+  for (;;) {
+    const std::vector<pid_t> now = pids();
+    bool waiting = false;
+    for (size_t i = 0; i < done.size(); ++i) {
+      if (done[i]) continue;
+      if (now[i] != first[i] || now[i] == 0) {
+        done[i] = true;  // it exited: the supervisor restarts it, the dispatcher copes
+      } else if (AcceptsConnections(sockets_[i])) {
+        done[i] = true;
+        ++listening;
+      } else {
+        waiting = true;
+      }
+    }
+    if (!waiting || absl::Now() >= deadline) return listening;
+    absl::SleepFor(absl::Milliseconds(1));
   }
 }
 

@@ -232,6 +232,9 @@ int RunCommand(int argc, char** argv) {
       return 1;
     }
     local = std::move(lw).value();
+    // Connect once they listen, not before (see WaitUntilListening); one
+    // that never does is left to the health checks below.
+    local->WaitUntilListening(absl::Seconds(60));
     dopts.targets = local->targets();
   }
   dopts.max_in_flight_per_worker = static_cast<int>(in_flight);
