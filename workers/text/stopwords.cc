@@ -89,7 +89,7 @@ StopTable::StopTable() {
       if (slots[Slot1(h)] == h || slots[Slot2(h)] == h) continue;  // listed twice
       // Cuckoo insertion: take a free slot of the two, or evict the hash in
       // the first and move it to its other slot, and so on. At this load
-      // (under a quarter) a few moves at most are needed.
+      // (about a third) a few moves at most are needed.
       uint32_t slot = Slot1(h);
       for (int moves = 0;; ++moves) {
         if (slots[Slot1(h)] == 0) slot = Slot1(h);

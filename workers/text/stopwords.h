@@ -24,7 +24,7 @@ namespace internal {
 // stop words: a lookup that branched on a filter bit, as this one did,
 // mispredicted often.)
 struct StopTable {
-  static constexpr int kSlots = 4096;  // power of two, > 4x the words (~650)
+  static constexpr int kSlots = 2048;  // power of two, > 3x the words (645): 16 KiB
   uint64_t slots[kSlots];              // empty: a value no lookup matches
   StopTable();
   static uint32_t Slot1(uint64_t h) { return static_cast<uint32_t>(h) & (kSlots - 1); }
