@@ -1,6 +1,7 @@
 #include "workers/pipeline/fingerprint.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "common/hash.h"
 
@@ -46,23 +47,33 @@ void ComputeFingerprint(const text::AnalyzedText& doc, ArticleFingerprint* out) 
   uint64_t h = kHashK0;
   uint64_t w0 = 0, w1 = 0;  // the two previous words' hashes
   uint64_t words = 0;
-  // Branch-free over every token: punctuation (a sixth of the tokens, in no
-  // predictable pattern) and the minimum updates (taken ever more rarely as
-  // a bucket's minimum falls) were the loop's mispredictions. A token that
-  // is not a word leaves every variable as it was, through selects.
-  for (const text::Token& t : doc.tokens()) {
-    const bool word = text::IsWordLike(t.kind) & (t.norm_len != 0);
-    const uint64_t w = t.norm_hash;
-    // One 64x64->128 multiply per word for each hash: the word hashes are
-    // already good hashes, they only need combining in an order-dependent
-    // way.
-    const uint64_t next_h = HashMum(h ^ w, kHashK2);
-    h = word ? next_h : h;
-    AddShingle(HashMum(Rotl64(w0, 21) ^ Rotl64(w1, 42) ^ w, kHashK3), word & (words >= 2),
-               &sig);
-    w0 = word ? w1 : w0;
-    w1 = word ? w : w1;
-    words += word;
+  // In chunks: first the word tokens' hashes, gathered without a branch
+  // (punctuation, a sixth of the tokens, comes in no predictable pattern),
+  // then the words alone. The text hash is a chain of dependent multiplies,
+  // one a word; over the words alone it has no select in it, and the
+  // shingles, which are independent of one another, run beside it.
+  constexpr size_t kChunk = 256;
+  uint64_t chunk[kChunk];
+  const std::vector<text::Token>& tokens = doc.tokens();
+  for (size_t begin = 0; begin < tokens.size(); begin += kChunk) {
+    const size_t end = std::min(tokens.size(), begin + kChunk);
+    size_t n = 0;
+    for (size_t i = begin; i < end; ++i) {
+      const text::Token& t = tokens[i];
+      chunk[n] = t.norm_hash;
+      n += text::IsWordLike(t.kind) & (t.norm_len != 0);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t w = chunk[i];
+      // One 64x64->128 multiply per word for each hash: the word hashes are
+      // already good hashes, they only need combining in an order-dependent
+      // way.
+      h = HashMum(h ^ w, kHashK2);
+      AddShingle(HashMum(Rotl64(w0, 21) ^ Rotl64(w1, 42) ^ w, kHashK3), words + i >= 2, &sig);
+      w0 = w1;
+      w1 = w;
+    }
+    words += n;
   }
   out->minhash = sig;
   out->text_hash = HashCombine(h, words);
