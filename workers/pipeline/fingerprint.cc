@@ -54,7 +54,7 @@ void ComputeFingerprint(const text::AnalyzedText& doc, ArticleFingerprint* out) 
   // shingles, which are independent of one another, run beside it.
   constexpr size_t kChunk = 256;
   uint64_t chunk[kChunk];
-  const std::vector<text::Token>& tokens = doc.tokens();
+  const text::TokenVector& tokens = doc.tokens();
   for (size_t begin = 0; begin < tokens.size(); begin += kChunk) {
     const size_t end = std::min(tokens.size(), begin + kChunk);
     size_t n = 0;

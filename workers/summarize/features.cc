@@ -73,6 +73,7 @@ std::string FeatureSetSignature() {
 namespace {
 
 using text::Token;
+using text::TokenVector;
 using text::TokenKind;
 
 enum Feature {
@@ -232,7 +233,7 @@ enum SentFlag : uint8_t {
 
 void FeatureExtractor::Compute(const text::AnalyzedText& title, const text::AnalyzedText& body,
                                const JunkRules& junk_rules, FeatureScratch* s) const {
-  const std::vector<Token>& toks = body.tokens();
+  const TokenVector& toks = body.tokens();
   const std::vector<text::Sentence>& sents = body.sentences();
   const size_t n = sents.size();
   s->x.assign(n * kNumFeatures, 0.0);

@@ -132,7 +132,7 @@ void Summarizer::Summarize(Language lang, const text::AnalyzedText& title,
 void AppendSummaryText(const text::AnalyzedText& body, const std::vector<uint32_t>& sentences,
                        size_t dateline0_bytes, int max_words, std::string* out) {
   const absl::string_view text = body.text();
-  const std::vector<text::Token>& toks = body.tokens();
+  const text::TokenVector& toks = body.tokens();
   for (uint32_t i : sentences) {
     const text::Sentence& s = body.sentences()[i];
     uint32_t begin = s.begin;

@@ -13,6 +13,7 @@ namespace internal {
 namespace {
 
 using text::Token;
+using text::TokenVector;
 using text::TokenKind;
 
 // Normalised Arabic letters are two bytes each; these are their UTF-8.
@@ -277,7 +278,7 @@ void KeywordTokens(const text::AnalyzedText& doc, const DfTable* lexicon,
                    std::vector<KeywordToken>* out, WordKeyCache* cache) {
   // How many tokens ahead the memo's entry is fetched.
   constexpr size_t kPrefetchAhead = 8;
-  const std::vector<Token>& toks = doc.tokens();
+  const TokenVector& toks = doc.tokens();
   const std::vector<text::Sentence>& sents = doc.sentences();
   for (uint32_t si = 0; si < sents.size(); ++si) {
     // One past the product token that ended the current run (none yet: a

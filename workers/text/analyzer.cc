@@ -1,5 +1,6 @@
 #include "workers/text/analyzer.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -387,16 +388,19 @@ const ArabicCommaActions kArabicCommaActions;
 
 
 
-// Appends a token. The token is assembled in two 16-byte registers and one
-// 8-byte register and copied into the vector with stores of the same sizes.
-// (Built field by field on the stack, push_back's 16-byte copy could not be
-// forwarded from the smaller stores and stalled a dozen cycles per token;
-// emplace_back() and per-field stores cost a call and a zero fill.)
-inline void AppendToken(std::vector<Token>* toks, uint32_t begin, uint32_t end,
+// Writes a token at *tw and advances it. The token is assembled in two
+// 16-byte registers and one 8-byte register and stored with stores of the
+// same sizes straight into the token vector, whose write position the
+// caller keeps in a local (see Scan). (Built field by field on the stack,
+// push_back's 16-byte copy could not be forwarded from the smaller stores
+// and stalled a dozen cycles per token; emplace_back() and per-field stores
+// cost a call and a zero fill; push_back itself reloaded and rewrote the
+// vector's end pointer in memory for every token.)
+inline void AppendToken(Token** tw, uint32_t begin, uint32_t end,
                         uint32_t norm_off, uint32_t norm_len, uint32_t stem_len,
                         uint32_t stem_skip, TokenKind kind, uint16_t flags, uint64_t norm_hash,
                         uint64_t stem_hash) {
-  Token t;
+  Token& t = **tw;
 #if defined(__SSE2__) && defined(__x86_64__)
   static_assert(sizeof(Token) == 40 && offsetof(Token, begin) == 0 && offsetof(Token, end) == 4 &&
                     offsetof(Token, norm_off) == 8 && offsetof(Token, norm_len) == 12 &&
@@ -412,8 +416,8 @@ inline void AppendToken(std::vector<Token>* toks, uint32_t begin, uint32_t end,
       static_cast<int64_t>(stem_len | static_cast<uint64_t>(stem_skip) << 32 |
                            static_cast<uint64_t>(kind) << 40 |
                            static_cast<uint64_t>(flags) << 48));
-  std::memcpy(reinterpret_cast<char*>(&t), &a, 16);
-  std::memcpy(reinterpret_cast<char*>(&t) + 16, &b, 16);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(&t), a);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(reinterpret_cast<char*>(&t) + 16), b);
   std::memcpy(reinterpret_cast<char*>(&t) + 32, &stem_hash, 8);
 #else
   t.begin = begin;
@@ -427,7 +431,7 @@ inline void AppendToken(std::vector<Token>* toks, uint32_t begin, uint32_t end,
   t.norm_hash = norm_hash;
   t.stem_hash = stem_hash;
 #endif
-  toks->push_back(t);
+  ++*tw;
 }
 
 // If the byte at *p (< end) is a one-byte punctuation or symbol token that
@@ -435,7 +439,7 @@ inline void AppendToken(std::vector<Token>* toks, uint32_t begin, uint32_t end,
 // *p past it. The same test and token as the ASCII step of Scan's loop.
 inline bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
                            const unsigned char* base, const char* abase, const char* aw,
-                           std::vector<Token>* toks, std::vector<uint32_t>* marks) {
+                           Token** tw, const Token* tbase, std::vector<uint32_t>* marks) {
   const unsigned char c = **p;
   if (c >= 0x80) return false;
   const AsciiAction& act = kAsciiActions.v[c];
@@ -444,9 +448,9 @@ inline bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
          kAsciiActions.v[(*p)[1]].what != AsciiAction::kEnder))) {
     return false;
   }
-  if (act.mark) marks->push_back(static_cast<uint32_t>(toks->size()));
+  if (act.mark) marks->push_back(static_cast<uint32_t>(*tw - tbase));
   const uint32_t at = static_cast<uint32_t>(*p - base);
-  AppendToken(toks, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind, act.flags,
+  AppendToken(tw, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind, act.flags,
               0, 0);
   ++*p;
   return true;
@@ -456,12 +460,12 @@ inline bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
 // the flags `pending`.
 inline bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
                             const unsigned char* base, const char* abase, const char* aw,
-                            std::vector<Token>* toks, uint16_t pending = 0) {
+                            Token** tw, uint16_t pending = 0) {
   const unsigned char* q = *p;
   if (!(q[0] == 0xD8 && q + 1 < end && (q[1] == 0x8C || q[1] == 0x9B))) return false;
   const AsciiAction& act = kArabicCommaActions.v[q[1] == 0x9B];
   const uint32_t at = static_cast<uint32_t>(q - base);
-  AppendToken(toks, at, at + 2, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
+  AppendToken(tw, at, at + 2, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
               pending | act.flags, 0, 0);
   *p = q + 2;
   return true;
@@ -546,7 +550,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
   const uchar* const end = base + text.size();
   const uchar* p = base;
   NormArena& arena = out->arena_;
-  std::vector<Token>& toks = out->tokens_;
+  TokenVector& toks = out->tokens_;
   auto& script_letters = out->letters_by_script_;
   const bool teh = options_.normalizer.fold_teh_marbuta;
   const bool stems = options_.stems;  // a local: stores through char* may alias *this
@@ -977,7 +981,29 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
   const uchar* fp = p;
   uint16_t fpending = pending;
   int fbreaks = breaks;
+  // The token vector's write position, also in locals, for the same
+  // reason: push_back reloaded and rewrote the vector's end pointer for
+  // every token. The vector is sized to its capacity while the fast paths
+  // write (TokenVector's allocator makes that free) and to its tokens
+  // around the general path, which uses it as a vector.
+  constexpr ptrdiff_t kTokRoom = 4;  // a fast-path step appends at most 2
+  Token* tbase;
+  Token* tw;
+  Token* tlim;
+  auto open_tokens = [&] {
+    const size_t n = toks.size();
+    if (toks.capacity() - n < static_cast<size_t>(kTokRoom)) {
+      toks.reserve(std::max(2 * toks.capacity(), n + kTokRoom));
+    }
+    toks.resize(toks.capacity());
+    tbase = toks.data();
+    tw = tbase + n;
+    tlim = tbase + toks.size();
+  };
+  auto close_tokens = [&] { toks.resize(static_cast<size_t>(tw - tbase)); };
+  open_tokens();
   auto general = [&] {
+    close_tokens();
     p = fp;
     pending = fpending;
     breaks = fbreaks;
@@ -985,10 +1011,15 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     fp = p;
     fpending = pending;
     fbreaks = breaks;
+    open_tokens();
   };
 
   while (fp < end) {
     const uchar b0 = *fp;
+    if (tlim - tw < kTokRoom) {  // rarely: the vector grows
+      close_tokens();
+      open_tokens();
+    }
     if (!fast_paths_) {  // tests: the general path alone, as the reference
       arena.Commit(aw);
       general();
@@ -1056,7 +1087,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         }
         uint16_t flags = fpending | kTokArabic;
         flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
-        if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
+        if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(tw - tbase));
         // Hash64Padded without its loop for the usual stem of up to 16
         // bytes (kRoom bytes follow the word in the arena).
         const unsigned char* const stem = reinterpret_cast<const unsigned char*>(w) + st.skip;
@@ -1065,7 +1096,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
                                         LoadLe64(stem + 8) & kHashTailMasks.hi[st.len], kHashK0,
                                         st.len)
                          : Hash64Padded(stem, st.len);
-        AppendToken(&toks, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
+        AppendToken(&tw, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
                     static_cast<uint32_t>(w - abase), len, st.len, st.skip,
                     TokenKind::kWord, flags, norm_hash, stem_hash);
         ++fast_words;
@@ -1079,8 +1110,8 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         if (*fp == ' ') {
           fpending = kTokSpaceBefore;
           ++fp;
-        } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &toks, &marks) ||
-                   TakeArabicComma(&fp, end, base, abase, aw, &toks)) {
+        } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &tw, tbase, &marks) ||
+                   TakeArabicComma(&fp, end, base, abase, aw, &tw)) {
           if (fp < end && *fp == ' ') {
             fpending = kTokSpaceBefore;
             ++fp;
@@ -1156,8 +1187,8 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
         }
         flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
-        if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
-        AppendToken(&toks, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
+        if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(tw - tbase));
+        AppendToken(&tw, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
                     static_cast<uint32_t>(w - abase), n, s, 0, TokenKind::kWord, flags,
                     norm_hash, stem_hash);
         ++fast_words;
@@ -1168,7 +1199,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         if (*fp == ' ') {  // q < end: see above
           fpending = kTokSpaceBefore;
           ++fp;
-        } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &toks, &marks)) {
+        } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &tw, tbase, &marks)) {
           // A comma or period (or other one-byte token) right after the
           // word, and the single space after it, taken here: another trip
           // round the outer loop for each would cost its dispatch.
@@ -1204,10 +1235,10 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
            kAsciiActions.v[fp[1]].what != AsciiAction::kEnder)) {
         const uint16_t flags = fpending | act.flags;
         if (act.mark || (fpending & kTokNewlineBefore)) {
-          marks.push_back(static_cast<uint32_t>(toks.size()));
+          marks.push_back(static_cast<uint32_t>(tw - tbase));
         }
         const uint32_t at = static_cast<uint32_t>(fp - base);
-        AppendToken(&toks, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
+        AppendToken(&tw, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
                     flags, 0, 0);
         fpending = 0;
         fbreaks = 0;
@@ -1231,8 +1262,8 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
           std::memcpy(aw, fp, 16 <= end - fp ? 16 : len);
           // A number's stem is itself, and it is never a stop word.
           const uint64_t hash = Hash64Padded(aw, len);  // kRoom bytes of room
-          if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(toks.size()));
-          AppendToken(&toks, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
+          if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(tw - tbase));
+          AppendToken(&tw, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
                       static_cast<uint32_t>(aw - abase), len, len, 0, TokenKind::kNumber, fpending,
                       hash, hash);
           aw += len;
@@ -1244,7 +1275,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         }
       }
     } else if (!(fpending & kTokNewlineBefore) &&
-               TakeArabicComma(&fp, end, base, abase, aw, &toks, fpending)) {
+               TakeArabicComma(&fp, end, base, abase, aw, &tw, fpending)) {
       // The Arabic comma and semicolon: one punctuation token each.
       fpending = 0;
       fbreaks = 0;
@@ -1255,6 +1286,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     load_arena();
   }
   arena.Commit(aw);
+  close_tokens();
   out->word_count_ += fast_words;
   script_letters[kScriptArabic] += fast_arabic_letters;
   script_letters[kScriptLatin] += fast_latin_letters;

@@ -88,7 +88,7 @@ class AnalyzedText {
   AnalyzedText& operator=(AnalyzedText&&) = default;
 
   absl::string_view text() const { return text_; }
-  const std::vector<Token>& tokens() const { return tokens_; }
+  const TokenVector& tokens() const { return tokens_; }
   const std::vector<Sentence>& sentences() const { return sentences_; }
 
   // The token as written in the text.
@@ -121,7 +121,7 @@ class AnalyzedText {
   void Reset(absl::string_view text);
 
   absl::string_view text_;
-  std::vector<Token> tokens_;
+  TokenVector tokens_;
   std::vector<Sentence> sentences_;
   std::vector<uint32_t> marks_;
   NormArena arena_;

@@ -256,7 +256,7 @@ class Splitter {
   }
 
   const AnalyzedText& doc_;
-  const std::vector<Token>& toks_;
+  const TokenVector& toks_;
   std::vector<Sentence>* out_;
 };
 

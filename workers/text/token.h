@@ -7,6 +7,11 @@
 #define QALAM_WORKERS_TEXT_TOKEN_H_
 
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace qalam {
 namespace text {
@@ -50,6 +55,31 @@ enum TokenFlag : uint16_t {
   kTokQuestion = 1u << 14,        // punctuation containing ! ? ؟
 };
 
+// An allocator that default-initialises what a vector default-constructs:
+// growing a vector of trivial values with resize() then writes nothing
+// (std::allocator zero-fills). The analyser sizes its token vector to its
+// capacity and writes tokens through a pointer (analyzer.cc).
+template <typename T, typename Base = std::allocator<T>>
+class DefaultInitAllocator : public Base {
+ public:
+  template <typename U>
+  struct rebind {
+    using other =
+        DefaultInitAllocator<U, typename std::allocator_traits<Base>::template rebind_alloc<U>>;
+  };
+  using Base::Base;
+  DefaultInitAllocator() = default;
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible<U>::value) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    std::allocator_traits<Base>::construct(static_cast<Base&>(*this), p,
+                                           std::forward<Args>(args)...);
+  }
+};
+
 // A token: kind, flags and byte span [begin, end) in the original text, plus
 // the location of its normalised form and stem in the owning AnalyzedText.
 // 40 bytes, trivially copyable; the analyzer appends tokens to a reused
@@ -69,6 +99,9 @@ struct Token {
   bool is(TokenFlag f) const { return (flags & f) != 0; }
   uint32_t size() const { return end - begin; }
 };
+
+// The analyser's tokens (AnalyzedText::tokens()).
+using TokenVector = std::vector<Token, DefaultInitAllocator<Token>>;
 
 // A sentence: byte span [begin, end) of the original text (first token's
 // begin to last token's end, so no leading or trailing white space) and the
