@@ -173,6 +173,12 @@ for row in open(sys.argv[3]):
         runs["work"].append(float(m.group(2)))
 print("=== over %d rounds (best = fastest wall clock / least CPU; median)" % len(runs["run"]))
 us = lambda s: 1e6 * s / n
+# Paired: each round's run against the annotate just before it (the host's
+# load drifts over minutes, so neighbours are the fairest comparison).
+paired = [100 * (a[0] * 1.0) / (r[0] * workers) for a, r in zip(runs["annotate"], runs["run"])]
+print("per round, run/annotate per core by wall clock: %s; median %.1f%%, %d of %d rounds >= 85%%" %
+      (", ".join("%.1f%%" % x for x in paired), statistics.median(paired),
+       sum(x >= 85 for x in paired), len(paired)))
 for how, pick in (("best", min), ("median", statistics.median)):
     aw = pick(w for w, _ in runs["annotate"]); acpu = pick(c for _, c in runs["annotate"])
     rw = pick(w for w, _ in runs["run"]); rcpu = pick(c for _, c in runs["run"])
