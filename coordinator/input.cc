@@ -160,7 +160,8 @@ struct InputSpec {
 class InputReaderImpl : public InputReader {
  public:
   InputReaderImpl(std::vector<InputSpec> specs, InputOptions options, uint64_t total)
-      : specs_(std::move(specs)), options_(options), total_(total), buf_(1u << 20) {
+      // 128 KiB: see OutputStore's kWriteBytes on buffers that fit in L2.
+      : specs_(std::move(specs)), options_(options), total_(total), buf_(128u << 10) {
     for (const InputSpec& s : specs_) files_.push_back(s.display);
   }
 
