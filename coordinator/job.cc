@@ -80,6 +80,13 @@ void AppendIdentityInput(const std::string& path, std::string* out) {
 
 }  // namespace
 
+size_t ShardBytesFor(uint64_t input_bytes, int workers) {
+  constexpr size_t kMin = 64 << 10, kMax = 2 << 20;
+  if (input_bytes == 0) return kMax;
+  const uint64_t quarter_share = input_bytes / (4 * static_cast<uint64_t>(std::max(1, workers)));
+  return static_cast<size_t>(std::clamp<uint64_t>(quarter_share, kMin, kMax));
+}
+
 absl::Status ParseSlice(const std::string& text, int* index, int* count) {
   std::vector<std::string> parts = absl::StrSplit(text, '/');
   int i = 0, n = 0;
@@ -145,6 +152,9 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
   batch.set_json_results(true);
   batch.set_record_stats(true);
   const std::vector<std::string> files = reader->files();
+  const size_t shard_bytes = spec.shard_bytes > 0
+                                 ? spec.shard_bytes
+                                 : ShardBytesFor(reader->bytes_total(), std::max(1, spec.workers));
   const int window = spec.window_shards > 0 ? spec.window_shards : std::max(16, 8 * spec.workers);
 
   auto shared = std::make_shared<Shared>();
@@ -337,7 +347,7 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
     cur = std::make_unique<JobShard>();
     cur->dispatch = std::make_shared<DispatchShard>();
     // The next shard index: submit() hands them out in this order.
-    cur->encoded = std::make_shared<EncodedBatch>(shard_index, batch, spec.shard_bytes);
+    cur->encoded = std::make_shared<EncodedBatch>(shard_index, batch, shard_bytes);
   };
 
   InputRecord rec;
@@ -371,7 +381,7 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
     }
     cur->items.push_back(std::move(item));
     if (static_cast<int>(cur->items.size()) >= spec.shard_records ||
-        cur_bytes >= spec.shard_bytes) {
+        cur_bytes >= shard_bytes) {
       // Close the shard at the next position, so end_position covers it.
       submit();
       absl::MutexLock l(&shared->mu);

@@ -40,8 +40,9 @@ struct JobSpec {
   int slice_count = 1;
   bool resume = false;
   // Shards: at most this many records or bytes (a larger record goes alone).
+  // shard_bytes 0: chosen from the inputs' size (ShardBytesFor).
   int shard_records = 1000;
-  size_t shard_bytes = 1 << 20;
+  size_t shard_bytes = 0;
   // Shards submitted but not committed; 0 = 8 per worker target, at least 16.
   int window_shards = 0;
   // Commit (fsync + checkpoint) at least this often.
@@ -49,6 +50,13 @@ struct JobSpec {
   // For report.json's timing.
   int workers = 0;
 };
+
+// The shard size RunJob uses when JobSpec::shard_bytes is 0, for inputs of
+// `input_bytes` in all (0: unknown, as for stdin) and `workers` workers: a
+// quarter of each worker's share, so that a small job still keeps every
+// worker busy, between 64 KiB and 2 MiB (larger shards cost less per
+// article, but the coordinator holds a window of them in memory).
+size_t ShardBytesFor(uint64_t input_bytes, int workers);
 
 // Parses "i/N" (0 <= i < N). InvalidArgument otherwise.
 absl::Status ParseSlice(const std::string& text, int* index, int* count);

@@ -99,7 +99,7 @@ int RunCommand(int argc, char** argv) {
   std::string topic_model;
   std::vector<std::string> worker_args;
   int64_t shard_records = 1000;
-  int64_t shard_bytes = 1 << 20;
+  int64_t shard_bytes = 0;
   int64_t in_flight = 3;
   double call_timeout = 60;
   int64_t window = 0;
@@ -140,7 +140,9 @@ int RunCommand(int argc, char** argv) {
   flags.StringList("worker-arg", &worker_args, "extra argument for local workers (repeatable)",
                    "ARG");
   flags.Int("shard-records", &shard_records, "records per shard at most");
-  flags.Int("shard-bytes", &shard_bytes, "bytes per shard at most (one larger record goes alone)",
+  flags.Int("shard-bytes", &shard_bytes,
+            "bytes per shard at most (one larger record goes alone); 0 = a quarter of each "
+            "worker's share of the inputs, between 64 KiB and 2 MiB (2 MiB for stdin)",
             "BYTES");
   flags.Int("in-flight", &in_flight, "shards in flight per worker at most");
   flags.Double("call-timeout", &call_timeout,
@@ -174,10 +176,10 @@ int RunCommand(int argc, char** argv) {
   if (st.ok() && (workers < 1 || workers > 1024)) {
     st = absl::InvalidArgumentError("--workers must be in [1, 1024]");
   }
-  if (st.ok() && (shard_records < 1 || shard_bytes < 1 || in_flight < 1 || call_timeout <= 0)) {
+  if (st.ok() && (shard_records < 1 || shard_bytes < 0 || in_flight < 1 || call_timeout <= 0)) {
     st = absl::InvalidArgumentError(
-        "--shard-records, --shard-bytes, --in-flight and "
-        "--call-timeout must be positive");
+        "--shard-records, --in-flight and --call-timeout must be positive, --shard-bytes "
+        "positive or 0");
   }
   const bool secured = !security.tls_ca_file.empty() || !security.tls_cert_file.empty() ||
                        !security.tls_key_file.empty() || !security.tls_server_name.empty() ||

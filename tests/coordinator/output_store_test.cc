@@ -120,6 +120,19 @@ TEST(ParseSlice, AcceptsIOfNOnly) {
   }
 }
 
+TEST(ShardBytesFor, AQuarterOfAWorkersShareBetween64KiBAnd2MiB) {
+  // The 1 GB benchmark corpus on 2 workers: the cap.
+  EXPECT_EQ(ShardBytesFor(1075915720, 2), 2u << 20);
+  // The bundled sample (about 700 KB) on 2 workers: 8 shards, so both work.
+  EXPECT_EQ(ShardBytesFor(700000, 2), 87500u);
+  EXPECT_EQ(ShardBytesFor(8u << 20, 4), 512u << 10);
+  // Tiny inputs: no shard under 64 KiB; unknown size (stdin): the cap.
+  EXPECT_EQ(ShardBytesFor(1000, 2), 64u << 10);
+  EXPECT_EQ(ShardBytesFor(0, 2), 2u << 20);
+  // No workers counted yet: as one.
+  EXPECT_EQ(ShardBytesFor(1u << 20, 0), 256u << 10);
+}
+
 TEST_F(OutputStoreTest, ReportCountsLengthsAndDuplicates) {
   // Three articles: two identical, one different; one error.
   Annotator annotator;
