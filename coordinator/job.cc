@@ -152,10 +152,22 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
   batch.set_json_results(true);
   batch.set_record_stats(true);
   const std::vector<std::string> files = reader->files();
+  // Automatic shards are sized on this slice's share of the inputs.
+  const uint64_t slice_bytes =
+      reader->bytes_total() / static_cast<uint64_t>(std::max(1, spec.slice_count));
   const size_t shard_bytes = spec.shard_bytes > 0
                                  ? spec.shard_bytes
-                                 : ShardBytesFor(reader->bytes_total(), std::max(1, spec.workers));
-  const int window = spec.window_shards > 0 ? spec.window_shards : std::max(16, 8 * spec.workers);
+                                 : ShardBytesFor(slice_bytes, std::max(1, spec.workers));
+  // The shards read ahead of the oldest unfinished one: 8 per worker, at
+  // least 16, but no more than 64 MiB of them while that leaves 3 per worker
+  // and 4 to spare (what is in flight), so that larger shards do not
+  // multiply the coordinator's memory.
+  int window = spec.window_shards;
+  if (window <= 0) {
+    const int workers = std::max(1, spec.workers);
+    const int by_bytes = static_cast<int>(std::min<size_t>((64u << 20) / shard_bytes, 1 << 20));
+    window = std::max(std::min(std::max(16, 8 * workers), by_bytes), 3 * workers + 4);
+  }
 
   auto shared = std::make_shared<Shared>();
 

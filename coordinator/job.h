@@ -52,7 +52,9 @@ struct JobSpec {
 };
 
 // The shard size RunJob uses when JobSpec::shard_bytes is 0, for inputs of
-// `input_bytes` in all (0: unknown, as for stdin) and `workers` workers: a
+// `input_bytes` (the job's slice's share of the files' sizes: compressed
+// sizes for .gz and .zst; 0 when unknown, as for stdin) and `workers`
+// workers: a
 // quarter of each worker's share, so that a small job still keeps every
 // worker busy, between 64 KiB and 2 MiB (larger shards cost less per
 // article, but the coordinator holds a window of them in memory).

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -30,7 +31,8 @@ bool AcceptsConnections(const std::string& path) {
   sockaddr_un addr{};
   if (path.size() >= sizeof(addr.sun_path)) return false;
   if (::access(path.c_str(), F_OK) != 0) return false;  // not bound yet: no socket needed
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: connect() then answers at once, even with a full backlog.
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return false;
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
@@ -219,8 +221,8 @@ void LocalWorkers::Stop() {
   }
 }
 
-int LocalWorkers::WaitUntilListening(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
+int LocalWorkers::WaitUntilListening(absl::Duration timeout, absl::Duration grace) {
+  absl::Time deadline = absl::Now() + timeout;
   const std::vector<pid_t> first = pids();
   std::vector<bool> done(first.size(), false);
   int listening = 0;
@@ -233,7 +235,7 @@ int LocalWorkers::WaitUntilListening(absl::Duration timeout) {
         done[i] = true;  // it exited: the supervisor restarts it, the dispatcher copes
       } else if (AcceptsConnections(sockets_[i])) {
         done[i] = true;
-        ++listening;
+        if (listening++ == 0) deadline = std::min(deadline, absl::Now() + grace);
       } else {
         waiting = true;
       }

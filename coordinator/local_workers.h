@@ -51,11 +51,13 @@ class LocalWorkers {
   // "unix:/tmp/qalam-XXXX/w0.sock", ... one per worker.
   const std::vector<std::string>& targets() const { return targets_; }
   // Waits until every child accepts connections on its socket (it does once
-  // its models are loaded), or exits, or `timeout` passes; returns how many
-  // accept them. Call it before connecting: a gRPC channel that finds no
-  // socket backs off (100 ms, then 160 ms, ...) before it tries again, and
-  // that wait, not the workers, was most of a small job's wall time.
-  int WaitUntilListening(absl::Duration timeout);
+  // its models are loaded) or has exited, but no longer than `grace` after
+  // the first one accepts them (a slow worker joins the job later) and no
+  // longer than `timeout` in all; returns how many accept them. Call it
+  // before connecting: a gRPC channel that finds no socket backs off (100
+  // ms, then 160 ms, ...) before it tries again, and that wait, not the
+  // workers, was most of a small job's wall time.
+  int WaitUntilListening(absl::Duration timeout, absl::Duration grace = absl::Milliseconds(200));
 
   // Process ids of the running children (0 for one being restarted).
   std::vector<pid_t> pids() const;

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -142,7 +143,8 @@ int RunCommand(int argc, char** argv) {
   flags.Int("shard-records", &shard_records, "records per shard at most");
   flags.Int("shard-bytes", &shard_bytes,
             "bytes per shard at most (one larger record goes alone); 0 = a quarter of each "
-            "worker's share of the inputs, between 64 KiB and 2 MiB (2 MiB for stdin)",
+            "worker's share of the input files' size (compressed size for .gz/.zst), between "
+            "64 KiB and 2 MiB (2 MiB when it is unknown, as for stdin)",
             "BYTES");
   flags.Int("in-flight", &in_flight, "shards in flight per worker at most");
   flags.Double("call-timeout", &call_timeout,
@@ -214,6 +216,9 @@ int RunCommand(int argc, char** argv) {
 
   std::unique_ptr<LocalWorkers> local;
   DispatcherOptions dopts;
+  // Workers must be healthy (local ones also listening) within this.
+  const absl::Duration kReadyWithin = absl::Seconds(60);
+  const absl::Time ready_by = absl::Now() + kReadyWithin;
   if (!connect.empty()) {
     dopts.targets = absl::StrSplit(connect, ',', absl::SkipWhitespace());
   } else {
@@ -235,8 +240,9 @@ int RunCommand(int argc, char** argv) {
     }
     local = std::move(lw).value();
     // Connect once they listen, not before (see WaitUntilListening); one
-    // that never does is left to the health checks below.
-    local->WaitUntilListening(absl::Seconds(60));
+    // that never does is left to the health checks below, which share the
+    // same 60 s.
+    local->WaitUntilListening(ready_by - absl::Now());
     dopts.targets = local->targets();
   }
   dopts.max_in_flight_per_worker = static_cast<int>(in_flight);
@@ -248,7 +254,7 @@ int RunCommand(int argc, char** argv) {
     return 1;
   }
   spec.workers = static_cast<int>(dopts.targets.size());
-  if (!(*dispatcher)->WaitForHealthyWorker(absl::Seconds(60))) {
+  if (!(*dispatcher)->WaitForHealthyWorker(std::max(absl::Seconds(1), ready_by - absl::Now()))) {
     std::fprintf(stderr, "qalam run: no worker became healthy within 60 s (targets: %s)\n",
                  absl::StrJoin(dopts.targets, ",").c_str());
     return 1;

@@ -2,6 +2,7 @@
 // binaries that exit at once or never listen.
 #include "coordinator/local_workers.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -27,6 +29,7 @@ bool Connects(const std::string& target) {
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return false;
   const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
   return ok;
@@ -48,8 +51,44 @@ TEST(LocalWorkersTest, WaitUntilListeningReturnsOnceEveryWorkerAcceptsConnection
   // Right after the fork the workers are still loading their models.
   EXPECT_EQ(w->WaitUntilListening(absl::Seconds(60)), 2);
   for (const std::string& t : w->targets()) EXPECT_TRUE(Connects(t)) << t;
+  const std::vector<pid_t> pids = w->pids();
   w->Stop();
-  for (const std::string& t : w->targets()) EXPECT_FALSE(Connects(t)) << t;
+  // Stop() ended and reaped them: their pids are gone.
+  for (pid_t p : pids) {
+    ASSERT_GT(p, 0);
+    EXPECT_EQ(::kill(p, 0), -1) << p;
+    EXPECT_EQ(errno, ESRCH) << p;
+  }
+}
+
+TEST(LocalWorkersTest, WaitUntilListeningWaitsOnlyAGraceForTheRestOnceOneListens) {
+  // One real worker and one that lives but never listens: once the first
+  // listens, the wait ends after the grace, not at the deadline.
+  char tmpl[] = QALAM_BINARY_DIR "/qlw-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string script = std::string(tmpl) + "/worker-or-not";
+  {
+    FILE* f = std::fopen(script.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    // Worker 0 (its socket is .../w0.sock) is the real one.
+    std::fprintf(f, "#!/bin/sh\ncase \"$2\" in *w0.sock) exec %s \"$@\";; esac\nexec sleep 60\n",
+                 QALAM_WORKER_BIN);
+    std::fclose(f);
+    ASSERT_EQ(::chmod(script.c_str(), 0755), 0);
+  }
+  LocalWorkersOptions options;
+  options.binary = script;
+  options.count = 2;
+  options.extra_args = {"--threads=1"};
+  std::unique_ptr<LocalWorkers> w = StartOrDie(options);
+  ASSERT_NE(w, nullptr);
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(w->WaitUntilListening(absl::Seconds(120), absl::Milliseconds(300)), 1);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(60));
+  EXPECT_TRUE(Connects(w->targets()[0]));
+  w->Stop();
+  ::unlink(script.c_str());
+  ::rmdir(tmpl);
 }
 
 TEST(LocalWorkersTest, WaitUntilListeningDoesNotWaitForAWorkerThatExited) {
@@ -69,7 +108,8 @@ TEST(LocalWorkersTest, WaitUntilListeningDoesNotWaitForAWorkerThatExited) {
 TEST(LocalWorkersTest, WaitUntilListeningGivesUpAtItsDeadline) {
   LocalWorkersOptions options;
   // A worker that lives but never listens: sh sleeping, its arguments ignored.
-  char tmpl[] = "/tmp/qlw-XXXXXX";
+  // Under the build tree, not /tmp, which may be mounted noexec.
+  char tmpl[] = QALAM_BINARY_DIR "/qlw-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string script = std::string(tmpl) + "/never-listens";
   {
