@@ -152,19 +152,18 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
   batch.set_json_results(true);
   batch.set_record_stats(true);
   const std::vector<std::string> files = reader->files();
+  const int workers = std::max(1, spec.workers);
   // Automatic shards are sized on this slice's share of the inputs.
   const uint64_t slice_bytes =
       reader->bytes_total() / static_cast<uint64_t>(std::max(1, spec.slice_count));
-  const size_t shard_bytes = spec.shard_bytes > 0
-                                 ? spec.shard_bytes
-                                 : ShardBytesFor(slice_bytes, std::max(1, spec.workers));
+  const size_t shard_bytes =
+      spec.shard_bytes > 0 ? spec.shard_bytes : ShardBytesFor(slice_bytes, workers);
   // The shards read ahead of the oldest unfinished one: 8 per worker, at
   // least 16, but no more than 64 MiB of them while that leaves 3 per worker
   // and 4 to spare (what is in flight), so that larger shards do not
   // multiply the coordinator's memory.
   int window = spec.window_shards;
   if (window <= 0) {
-    const int workers = std::max(1, spec.workers);
     const int by_bytes = static_cast<int>(std::min<size_t>((64u << 20) / shard_bytes, 1 << 20));
     window = std::max(std::min(std::max(16, 8 * workers), by_bytes), 3 * workers + 4);
   }
@@ -392,8 +391,7 @@ absl::StatusOr<JobResult> RunJob(const JobSpec& spec, Dispatcher* dispatcher, Jo
       }
     }
     cur->items.push_back(std::move(item));
-    if (static_cast<int>(cur->items.size()) >= spec.shard_records ||
-        cur_bytes >= shard_bytes) {
+    if (static_cast<int>(cur->items.size()) >= spec.shard_records || cur_bytes >= shard_bytes) {
       // Close the shard at the next position, so end_position covers it.
       submit();
       absl::MutexLock l(&shared->mu);

@@ -9,12 +9,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
@@ -35,18 +37,44 @@ bool Connects(const std::string& target) {
   return ok;
 }
 
-std::unique_ptr<LocalWorkers> StartOrDie(LocalWorkersOptions options) {
-  auto w = LocalWorkers::Start(std::move(options));
-  EXPECT_TRUE(w.ok()) << w.status();
-  return w.ok() ? std::move(w).value() : nullptr;
-}
+// A folder for scripts under the build tree (not /tmp, which may be mounted
+// noexec), removed after each test, and the workers' start.
+class LocalWorkersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = QALAM_BINARY_DIR "/qlw-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
-TEST(LocalWorkersTest, WaitUntilListeningReturnsOnceEveryWorkerAcceptsConnections) {
-  LocalWorkersOptions options;
-  options.binary = QALAM_WORKER_BIN;
-  options.count = 2;
-  options.extra_args = {"--threads=1"};
-  std::unique_ptr<LocalWorkers> w = StartOrDie(options);
+  // An executable shell script `body` (after "#!/bin/sh"); returns its path.
+  std::string WriteScript(const std::string& name, const std::string& body) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path) << "#!/bin/sh\n" << body;
+    EXPECT_EQ(::chmod(path.c_str(), 0755), 0) << path;
+    return path;
+  }
+
+  // `count` workers of `binary`, one thread each; nullptr (and a failure)
+  // when they cannot be started.
+  static std::unique_ptr<LocalWorkers> Start(const std::string& binary, int count,
+                                             int max_restarts = 1000) {
+    LocalWorkersOptions options;
+    options.binary = binary;
+    options.count = count;
+    options.extra_args = {"--threads=1"};
+    options.max_restarts = max_restarts;
+    auto w = LocalWorkers::Start(std::move(options));
+    EXPECT_TRUE(w.ok()) << w.status();
+    return w.ok() ? std::move(w).value() : nullptr;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(LocalWorkersTest, WaitUntilListeningReturnsOnceEveryWorkerAcceptsConnections) {
+  std::unique_ptr<LocalWorkers> w = Start(QALAM_WORKER_BIN, 2);
   ASSERT_NE(w, nullptr);
   // Right after the fork the workers are still loading their models.
   EXPECT_EQ(w->WaitUntilListening(absl::Seconds(60)), 2);
@@ -61,42 +89,24 @@ TEST(LocalWorkersTest, WaitUntilListeningReturnsOnceEveryWorkerAcceptsConnection
   }
 }
 
-TEST(LocalWorkersTest, WaitUntilListeningWaitsOnlyAGraceForTheRestOnceOneListens) {
+TEST_F(LocalWorkersTest, WaitUntilListeningWaitsOnlyAGraceForTheRestOnceOneListens) {
   // One real worker and one that lives but never listens: once the first
-  // listens, the wait ends after the grace, not at the deadline.
-  char tmpl[] = QALAM_BINARY_DIR "/qlw-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string script = std::string(tmpl) + "/worker-or-not";
-  {
-    FILE* f = std::fopen(script.c_str(), "w");
-    ASSERT_NE(f, nullptr);
-    // Worker 0 (its socket is .../w0.sock) is the real one.
-    std::fprintf(f, "#!/bin/sh\ncase \"$2\" in *w0.sock) exec %s \"$@\";; esac\nexec sleep 60\n",
-                 QALAM_WORKER_BIN);
-    std::fclose(f);
-    ASSERT_EQ(::chmod(script.c_str(), 0755), 0);
-  }
-  LocalWorkersOptions options;
-  options.binary = script;
-  options.count = 2;
-  options.extra_args = {"--threads=1"};
-  std::unique_ptr<LocalWorkers> w = StartOrDie(options);
+  // listens, the wait ends after the grace, not at the deadline. Worker 0
+  // (its socket is .../w0.sock, the second argument) is the real one.
+  const std::string script =
+      WriteScript("worker-or-not", absl::StrCat("case \"$2\" in *w0.sock) exec ", QALAM_WORKER_BIN,
+                                                " \"$@\";; esac\n", "exec sleep 60\n"));
+  std::unique_ptr<LocalWorkers> w = Start(script, 2);
   ASSERT_NE(w, nullptr);
   const absl::Time start = absl::Now();
   EXPECT_EQ(w->WaitUntilListening(absl::Seconds(120), absl::Milliseconds(300)), 1);
   EXPECT_LT(absl::Now() - start, absl::Seconds(60));
   EXPECT_TRUE(Connects(w->targets()[0]));
-  w->Stop();
-  ::unlink(script.c_str());
-  ::rmdir(tmpl);
 }
 
-TEST(LocalWorkersTest, WaitUntilListeningDoesNotWaitForAWorkerThatExited) {
-  LocalWorkersOptions options;
-  options.binary = "/bin/false";  // exits at once, whatever its arguments
-  options.count = 2;
-  options.max_restarts = 0;
-  std::unique_ptr<LocalWorkers> w = StartOrDie(options);
+TEST_F(LocalWorkersTest, WaitUntilListeningDoesNotWaitForAWorkerThatExited) {
+  // /bin/false exits at once, whatever its arguments.
+  std::unique_ptr<LocalWorkers> w = Start("/bin/false", 2, /*max_restarts=*/0);
   ASSERT_NE(w, nullptr);
   const absl::Time start = absl::Now();
   EXPECT_EQ(w->WaitUntilListening(absl::Seconds(60)), 0);
@@ -105,32 +115,15 @@ TEST(LocalWorkersTest, WaitUntilListeningDoesNotWaitForAWorkerThatExited) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(30));
 }
 
-TEST(LocalWorkersTest, WaitUntilListeningGivesUpAtItsDeadline) {
-  LocalWorkersOptions options;
+TEST_F(LocalWorkersTest, WaitUntilListeningGivesUpAtItsDeadline) {
   // A worker that lives but never listens: sh sleeping, its arguments ignored.
-  // Under the build tree, not /tmp, which may be mounted noexec.
-  char tmpl[] = QALAM_BINARY_DIR "/qlw-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string script = std::string(tmpl) + "/never-listens";
-  {
-    FILE* f = std::fopen(script.c_str(), "w");
-    ASSERT_NE(f, nullptr);
-    std::fputs("#!/bin/sh\nexec sleep 60\n", f);
-    std::fclose(f);
-    ASSERT_EQ(::chmod(script.c_str(), 0755), 0);
-  }
-  options.binary = script;
-  options.count = 1;
-  std::unique_ptr<LocalWorkers> w = StartOrDie(options);
+  std::unique_ptr<LocalWorkers> w = Start(WriteScript("never-listens", "exec sleep 60\n"), 1);
   ASSERT_NE(w, nullptr);
   const absl::Time start = absl::Now();
   EXPECT_EQ(w->WaitUntilListening(absl::Milliseconds(300)), 0);
   const absl::Duration waited = absl::Now() - start;
   EXPECT_GE(waited, absl::Milliseconds(300));
   EXPECT_LT(waited, absl::Seconds(30));
-  w->Stop();  // SIGTERM ends the sleep
-  ::unlink(script.c_str());
-  ::rmdir(tmpl);
 }
 
 }  // namespace
