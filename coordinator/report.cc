@@ -26,29 +26,42 @@ namespace {
 constexpr int kBands = 8;
 constexpr int kRows = kMinHashSize / kBands;  // 4 rows: candidates from J ~ 0.6 up
 
-constexpr size_t kStdioBuffer = 1 << 20;
-
-// Reads a file line by line (without the line break).
-class LineReader {
+// A file opened for reading through stdio with a MiB buffer: a read(2) per
+// MiB, not per 4 KiB. (glibc ignores setvbuf's size when it is given no
+// buffer: the buffer must be ours, and outlive the FILE.)
+class BufferedFile {
  public:
-  ~LineReader() {
+  ~BufferedFile() {
     if (f_ != nullptr) fclose(f_);
-    free(buf_);
   }
   absl::Status Open(const std::string& path) {
     f_ = fopen(path.c_str(), "rb");
     if (f_ == nullptr) {
       return absl::NotFoundError(absl::StrCat("cannot read '", path, "': ", std::strerror(errno)));
     }
-    // A read(2) per MiB, not per 4 KiB. (glibc ignores the size when
-    // setvbuf is given no buffer: it must be ours.)
-    stdio_buf_.reset(new char[kStdioBuffer]);
-    setvbuf(f_, stdio_buf_.get(), _IOFBF, kStdioBuffer);
+    buf_.reset(new char[kBuffer]);
+    setvbuf(f_, buf_.get(), _IOFBF, kBuffer);
+    return absl::OkStatus();
+  }
+  FILE* get() const { return f_; }
+
+ private:
+  static constexpr size_t kBuffer = 1 << 20;
+  FILE* f_ = nullptr;
+  std::unique_ptr<char[]> buf_;  // freed after f_ is closed
+};
+
+// Reads a file line by line (without the line break).
+class LineReader {
+ public:
+  ~LineReader() { free(buf_); }
+  absl::Status Open(const std::string& path) {
+    QALAM_RETURN_IF_ERROR(file_.Open(path));
     path_ = path;
     return absl::OkStatus();
   }
   bool Next(std::string_view* line) {
-    ssize_t n = getline(&buf_, &cap_, f_);
+    ssize_t n = getline(&buf_, &cap_, file_.get());
     if (n <= 0) return false;
     if (buf_[n - 1] == '\n') --n;
     *line = std::string_view(buf_, static_cast<size_t>(n));
@@ -57,8 +70,7 @@ class LineReader {
   const std::string& path() const { return path_; }
 
  private:
-  FILE* f_ = nullptr;
-  std::unique_ptr<char[]> stdio_buf_;  // outlives f_ (closed in the destructor's body)
+  BufferedFile file_;
   char* buf_ = nullptr;
   size_t cap_ = 0;
   std::string path_;
@@ -67,23 +79,11 @@ class LineReader {
 // Fixed-size records of index.bin, sequentially.
 class IndexReader {
  public:
-  ~IndexReader() {
-    if (f_ != nullptr) fclose(f_);
-  }
-  absl::Status Open(const std::string& path) {
-    f_ = fopen(path.c_str(), "rb");
-    if (f_ == nullptr) {
-      return absl::NotFoundError(absl::StrCat("cannot read '", path, "': ", std::strerror(errno)));
-    }
-    stdio_buf_.reset(new char[kStdioBuffer]);  // see LineReader::Open
-    setvbuf(f_, stdio_buf_.get(), _IOFBF, kStdioBuffer);
-    return absl::OkStatus();
-  }
-  bool Next(IndexEntry* e) { return fread(e, sizeof(*e), 1, f_) == 1; }
+  absl::Status Open(const std::string& path) { return file_.Open(path); }
+  bool Next(IndexEntry* e) { return fread(e, sizeof(*e), 1, file_.get()) == 1; }
 
  private:
-  FILE* f_ = nullptr;
-  std::unique_ptr<char[]> stdio_buf_;
+  BufferedFile file_;
 };
 
 // A distribution of counts: a hash map while counting (an ordered map cost
