@@ -663,6 +663,13 @@ def test_no_workers():
     p = subprocess.run([QALAM, "run", "--help"], stdout=subprocess.PIPE)
     if p.returncode != 0 or b"--connect" not in p.stdout or b"--slice" not in p.stdout:
         fail("run --help")
+    # --shard-bytes: 0 (the default) sizes shards from the input; negative or
+    # not a number is a usage error, before any worker starts.
+    for bad in ("-1", "abc"):
+        p = subprocess.run([QALAM, "run", corpus, "-o", os.path.join(TMP, "o"), "--quiet",
+                            "--shard-bytes", bad], stderr=subprocess.PIPE)
+        if p.returncode != 2 or b"--shard-bytes" not in p.stderr:
+            fail("--shard-bytes %s: %r" % (bad, p.stderr))
 
 
 def main():
