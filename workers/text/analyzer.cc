@@ -470,6 +470,290 @@ inline bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
   *p = q + 2;
   return true;
 }
+
+// Room for the tokens of one fast-path step (a word, and a punctuation
+// mark after it), with some to spare.
+constexpr ptrdiff_t kTokRoom = 4;
+
+#if defined(__SSE2__) && defined(__x86_64__)
+// Where Scan's fast paths stand: the next byte, the arena's and the token
+// vector's write positions, and the flags for the next token.
+struct FastCursor {
+  const unsigned char* p;
+  char* aw;
+  Token* tw;
+  uint16_t pending;
+};
+
+// What the fast paths write into and may not pass.
+struct FastLimits {
+  const unsigned char* base;  // the text
+  const unsigned char* end;
+  const char* abase;     // the arena
+  const char* aw_limit;  // room for a word's stores at aw <= aw_limit
+  const Token* tbase;    // the token vector
+  const Token* tlim;
+  std::vector<uint32_t>* marks;
+};
+
+// A word-run loop (below): takes a run of words at c->p, returns the number
+// of tokens it appended, of which `*puncts` are punctuation, and adds the
+// words' letters to `*letters`.
+using WordRunFn = uint32_t(FastCursor* c, const FastLimits& l, uint32_t* puncts,
+                           uint32_t* letters);
+
+// The word-run loop for Arabic: takes words of up to 15 common Arabic
+// letters (one or two 16-byte loads), classified and normalised in the
+// register (CommonArabicRun16), each followed by an ASCII space or
+// punctuation mark or the Arabic comma, semicolon or question mark, and the
+// space or punctuation after it, for as long as they follow each other.
+// The word's hash comes from the registers, and so do the stemmer's first
+// four letters. Takes nothing (returns 0) if the first word is not one of
+// these.
+//
+// A function of its own, called once per run of words, so that its loop
+// keeps its few variables in registers: inside Scan's loop the compiler had
+// to spill half of them to the stack.
+//
+// REQUIRES: c->p[0] is 0xD8 or 0xD9, c->p + 16 <= end, c->aw <= aw_limit,
+// and kTokRoom tokens of room at c->tw.
+template <bool kStems, bool kFoldTeh>
+__attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimits& l,
+                                                   uint32_t* puncts, uint32_t* letters) {
+  // Everything in locals: stores through the token and arena pointers may
+  // alias `l` and `c`, which would otherwise be reloaded for every word.
+  const unsigned char* const base = l.base;
+  const unsigned char* const end = l.end;
+  const char* const abase = l.abase;
+  const Token* const tbase = l.tbase;
+  std::vector<uint32_t>* const marks = l.marks;
+  const unsigned char* fp = c->p;
+  char* aw = c->aw;
+  Token* tw = c->tw;
+  Token* const tw0 = tw;
+  uint16_t pending = c->pending;
+  uint32_t np = 0;
+  // How many more words there is room for, counted down instead of
+  // comparing two limits: a step appends at most two tokens and at most 30
+  // bytes to the arena.
+  size_t more = static_cast<size_t>(
+      std::min((l.tlim - tw - kTokRoom) / 2, (l.aw_limit - aw) / 30));
+  for (;;) {
+    __m128i v0, v1 = _mm_setzero_si128();
+    int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp)), kFoldTeh,
+                              &v0);
+    bool fits = n < 8;
+    if (n == 8 && end - fp >= 32) {  // a long word: the next 16 bytes
+      n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp + 16)),
+                             kFoldTeh, &v1);
+      fits = n < 16;
+    }
+    const unsigned char* q = fp + 2 * n;
+    // q + 1 < fp + 32 <= end when fits: EndsArabicWord may read q[1].
+    if (!(n > 0 && fits && EndsArabicWord(q))) break;
+    const uint32_t len = static_cast<uint32_t>(2 * n);
+    char* const w = aw;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(w + 16), v1);  // kRoom >= 32
+    aw = w + len;
+    // The token's fields are stored as soon as they are known, which keeps
+    // fewer values live in registers across the hashes and the stemmer.
+    Token* const t = tw++;
+    t->begin = static_cast<uint32_t>(fp - base);
+    t->end = static_cast<uint32_t>(q - base);
+    t->norm_off = static_cast<uint32_t>(w - abase);
+    t->norm_len = len;
+    const uint64_t a0 = static_cast<uint64_t>(_mm_cvtsi128_si64(v0));
+    const uint64_t b0 = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v0, v0)));
+    uint64_t norm_hash;
+    if (len <= 16) {
+      norm_hash =
+          Hash64Finish(a0 & kHashTailMasks.lo[len], b0 & kHashTailMasks.hi[len], kHashK0, len);
+    } else {  // Hash64's loop runs once, on the first 16 bytes
+      const uint64_t a1 = static_cast<uint64_t>(_mm_cvtsi128_si64(v1));
+      const uint64_t b1 = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v1, v1)));
+      norm_hash = Hash64Finish(a1 & kHashTailMasks.lo[len - 16], b1 & kHashTailMasks.hi[len - 16],
+                               Hash64Block(a0, b0, kHashK0), len);
+    }
+    t->norm_hash = norm_hash;
+    if (pending & kTokNewlineBefore) marks->push_back(static_cast<uint32_t>(t - tbase));
+    t->kind = TokenKind::kWord;
+    t->flags = static_cast<uint16_t>(pending | kTokArabic |
+                                     IsStopWordHash(norm_hash) * kTokStop);  // no branch
+    StemSpan st{0, len};
+    // The stemmer reads the letters back from the arena: whole-word loads
+    // from the 16-byte stores just made forward cheaply, and are cheaper
+    // than extracting letters from a 128-bit register.
+    if (kStems) {
+      st = internal::StemArabicWord(
+          internal::MemLetters{reinterpret_cast<const unsigned char*>(w)},
+          static_cast<size_t>(n), a0);
+    }
+    // Hash64Padded without its loop for the usual stem of up to 16 bytes
+    // (kRoom bytes follow the word in the arena).
+    const unsigned char* const stem = reinterpret_cast<const unsigned char*>(w) + st.skip;
+    t->stem_hash = st.len <= 16 ? Hash64Finish(LoadLe64(stem) & kHashTailMasks.lo[st.len],
+                                               LoadLe64(stem + 8) & kHashTailMasks.hi[st.len],
+                                               kHashK0, st.len)
+                                : Hash64Padded(stem, st.len);
+    t->stem_len = st.len;
+    t->stem_skip = static_cast<uint8_t>(st.skip);
+    fp = q;
+    // Take the usual single space here rather than in another trip round
+    // Scan's loop (whose dispatch would mispredict), and so the usual
+    // punctuation after a word and the space after it.
+    pending = 0;
+    if (*fp == ' ') {
+      pending = kTokSpaceBefore;
+      ++fp;
+    } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &tw, tbase, marks) ||
+               TakeArabicComma(&fp, end, base, abase, aw, &tw)) {
+      ++np;
+      if (fp < end && *fp == ' ') {
+        pending = kTokSpaceBefore;
+        ++fp;
+      }
+    }
+    // On to the next word while it starts here and there is room for it.
+    if (!(end - fp >= 16 && (*fp == 0xD8 || *fp == 0xD9) && more != 0)) break;
+    --more;
+  }
+  *letters += static_cast<uint32_t>(aw - c->aw) / 2;  // two bytes each
+  c->p = fp;
+  c->aw = aw;
+  c->tw = tw;
+  c->pending = pending;
+  *puncts = np;
+  return static_cast<uint32_t>(tw - tw0);
+}
+
+// The word-run loop for Latin: words of up to 15 bytes of ASCII letters
+// (with one internal apostrophe), lower-cased in the register, each
+// followed by a character that ends a Latin word (kLatinWordEnd; a '.', an
+// apostrophe or ':' only when it cannot continue the word as in U.S.,
+// bbc.com, don't or http://), and the space or punctuation after it.
+// Hashes come from the register; three words in four cannot be stemmed
+// (EnglishStemCandidate), the others are stemmed without branches
+// (StemEnglishTail) from the word's last 8 bytes.
+//
+// REQUIRES: c->p[0] is an ASCII letter, c->p + 17 <= end, c->aw <=
+// aw_limit, and kTokRoom tokens of room at c->tw.
+template <bool kStems>
+__attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimits& l,
+                                                  uint32_t* puncts, uint32_t* letters) {
+  const unsigned char* const base = l.base;
+  const unsigned char* const end = l.end;
+  const char* const abase = l.abase;
+  const Token* const tbase = l.tbase;
+  std::vector<uint32_t>* const marks = l.marks;
+  const unsigned char* fp = c->p;
+  char* aw = c->aw;
+  char* const aw0 = aw;
+  Token* tw = c->tw;
+  Token* const tw0 = tw;
+  uint16_t pending = c->pending;
+  uint32_t np = 0, apostrophes = 0;
+  // Words there is room for after this one: a step appends at most two
+  // tokens and at most 16 bytes to the arena.
+  size_t more = static_cast<size_t>(
+      std::min((l.tlim - tw - kTokRoom) / 2, (l.aw_limit - aw) / 16));
+  for (;;) {
+    const unsigned char b0 = *fp;
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fp));
+    const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    const __m128i is_letter = _mm_cmpeq_epi8(
+        _mm_subs_epu8(_mm_sub_epi8(lower, _mm_set1_epi8('a')), _mm_set1_epi8(25)),
+        _mm_setzero_si128());
+    const uint32_t letter_mask = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
+    uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letter_mask | 0x10000u));  // bytes
+    uint32_t letter_bits = (1u << n) - 1;
+    const unsigned char* q = fp + n;  // q <= fp + 16 < end
+    // An internal apostrophe and more letters (don't, Obama's, O'Brien)
+    // are part of the word, as in the general path.
+    const bool apostrophe = *q == '\'' && n < 15 && ((letter_mask >> (n + 1)) & 1);
+    if (apostrophe) {
+      const uint32_t after = static_cast<uint32_t>(__builtin_ctz(~(letter_mask >> (n + 1))));
+      letter_bits |= ((1u << after) - 1) << (n + 1);
+      n += 1 + after;
+      q = fp + n;
+    }
+    const uint8_t how = kLatinWordEnd[*q];
+    if (!(n < 16 && how != kEndNever && (how == kEndAlways || LatinWordEndsAt(b0, q)))) break;
+    apostrophes += apostrophe;
+    char* const w = aw;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
+    aw = w + n;
+    Token* const t = tw++;
+    t->begin = static_cast<uint32_t>(fp - base);
+    t->end = static_cast<uint32_t>(q - base);
+    t->norm_off = static_cast<uint32_t>(w - abase);
+    t->norm_len = n;
+    // Case flags without branches: lower-case letters have bit 5 set,
+    // which a 16-bit shift by 2 moves to bit 7 of each byte, where
+    // movemask reads it.
+    const uint32_t lower_case =
+        static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) & letter_bits;
+    const uint32_t all_upper = static_cast<uint32_t>(n - apostrophe >= 2) &
+                               static_cast<uint32_t>(lower_case == 0);
+    const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
+    const uint64_t b = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)));
+    const uint64_t norm_hash =
+        Hash64Finish(a & kHashTailMasks.lo[n], b & kHashTailMasks.hi[n], kHashK0, n);
+    t->norm_hash = norm_hash;
+    if (pending & kTokNewlineBefore) marks->push_back(static_cast<uint32_t>(t - tbase));
+    t->kind = TokenKind::kWord;
+    t->flags = static_cast<uint16_t>(pending | kTokLatin |
+                                     (static_cast<uint32_t>(b0 < 'a') * kTokUpper) |
+                                     (all_upper * kTokAllUpper) |
+                                     IsStopWordHash(norm_hash) * kTokStop);  // no branch
+    // The stem is a prefix: its hash needs only other masks. Bytes before
+    // a short word are ignored by StemEnglishTail, but must exist.
+    uint32_t s = n;
+    uint64_t stem_hash = norm_hash;
+    if (kStems && apostrophe) {  // the possessive 's and the like: the plain stemmer
+      s = StemEnglishLetters(absl::string_view(w, n)).len;
+      stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
+    } else if (kStems &&
+               internal::EnglishStemCandidate(static_cast<unsigned char>(q[-1] | 0x20), n)) {
+      if (q - base >= 8) {
+        s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
+                                      internal::FirstEnglishVowel(lower));
+      } else {
+        s = StemEnglishLetters(absl::string_view(w, n)).len;
+      }
+      stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
+    }
+    t->stem_hash = stem_hash;
+    t->stem_len = s;
+    t->stem_skip = 0;
+    fp = q;
+    pending = 0;
+    if (*fp == ' ') {  // q < end: see above
+      pending = kTokSpaceBefore;
+      ++fp;
+    } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &tw, tbase, marks)) {
+      // A comma or period (or other one-byte token) right after the word,
+      // and the single space after it.
+      ++np;
+      if (fp < end && *fp == ' ') {
+        pending = kTokSpaceBefore;
+        ++fp;
+      }
+    }
+    if (!(end - fp >= 17 && static_cast<unsigned char>((*fp | 0x20) - 'a') < 26 && more != 0)) {
+      break;
+    }
+    --more;
+  }
+  c->p = fp;
+  c->aw = aw;
+  c->tw = tw;
+  c->pending = pending;
+  *puncts = np;
+  *letters += static_cast<uint32_t>(aw - aw0) - apostrophes;
+  return static_cast<uint32_t>(tw - tw0);
+}
+#endif
 }  // namespace
 
 const char* TokenKindName(TokenKind kind) {
@@ -974,7 +1258,16 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
   };
 
   // Counts kept in registers by the fast paths, added to `out` at the end.
+  // Counts kept by the fast paths, added to `out` at the end.
   uint32_t fast_words = 0, fast_arabic_letters = 0, fast_latin_letters = 0;
+#if defined(__SSE2__) && defined(__x86_64__)
+  // The word-run loops for these options.
+  WordRunFn* const take_arabic =
+      stems ? (teh ? TakeArabicWords<true, true> : TakeArabicWords<true, false>)
+            : (teh ? TakeArabicWords<false, true> : TakeArabicWords<false, false>);
+  WordRunFn* const take_latin = stems ? TakeLatinWords<true> : TakeLatinWords<false>;
+#endif
+
   // The loop's position and pending flags, also in locals: general_step
   // (not inlined) takes p, pending and breaks by reference, which kept them
   // in memory for every fast-path token. Synced around general_step.
@@ -986,7 +1279,6 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
   // every token. The vector is sized to its capacity while the fast paths
   // write (TokenVector's allocator makes that free) and to its tokens
   // around the general path, which uses it as a vector.
-  constexpr ptrdiff_t kTokRoom = 4;  // a fast-path step appends at most 2
   Token* tbase;
   Token* tw;
   Token* tlim;
@@ -1013,6 +1305,24 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     fbreaks = breaks;
     open_tokens();
   };
+#if defined(__SSE2__) && defined(__x86_64__)
+  // Takes a run of words with a word-run loop; false if it took nothing.
+  auto take_run = [&](WordRunFn* take, uint32_t* letters) {
+    char* const aw0 = fast_room();
+    FastCursor c{fp, aw0, tw, fpending};
+    uint32_t puncts = 0;
+    const uint32_t taken =
+        take(&c, FastLimits{base, end, abase, aw_limit, tbase, tlim, &marks}, &puncts, letters);
+    if (taken == 0) return false;
+    fast_words += taken - puncts;
+    fp = c.p;
+    aw = c.aw;
+    tw = c.tw;
+    fpending = c.pending;
+    fbreaks = 0;
+    return true;
+  };
+#endif
 
   while (fp < end) {
     const uchar b0 = *fp;
@@ -1037,180 +1347,17 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     // change of token kind. Their tokens are exactly what the general path
     // below would make: tokenizer_test.cc compares the two, field for
     // field, for every kind of following character at every position of
-    // the 16- and 32-byte windows. Each fills in every field of its token
-    // at once (AppendToken) and counts in locals.
+    // the 16- and 32-byte windows.
     //
-    // Arabic: up to 15 letters (one or two 16-byte loads), classified and
-    // normalised in the register (CommonArabicRun16), followed by an ASCII
-    // space or punctuation mark or the Arabic comma, semicolon or question
-    // mark. Its hash comes from the registers, and so do the stemmer's first
-    // four letters.
-    if ((b0 == 0xD8 || b0 == 0xD9) && end - fp >= 16) {
-      __m128i v0, v1 = _mm_setzero_si128();
-      int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp)), teh, &v0);
-      bool fits = n < 8;
-      if (n == 8 && end - fp >= 32) {  // a long word: the next 16 bytes
-        n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp + 16)), teh,
-                               &v1);
-        fits = n < 16;
-      }
-      const uchar* q = fp + 2 * n;
-      // q + 1 < fp + 32 <= end when fits: EndsArabicWord may read q[1].
-      if (n > 0 && fits && EndsArabicWord(q)) {
-        const uint32_t len = static_cast<uint32_t>(2 * n);
-        char* const w = fast_room();
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v0);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w + 16), v1);  // kRoom >= 32
-        aw = w + len;
-        const uint64_t a0 = static_cast<uint64_t>(_mm_cvtsi128_si64(v0));
-        const uint64_t b0w = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v0, v0)));
-        uint64_t norm_hash;
-        if (len <= 16) {
-          norm_hash = Hash64Finish(a0 & kHashTailMasks.lo[len], b0w & kHashTailMasks.hi[len],
-                                   kHashK0, len);
-        } else {  // Hash64's loop runs once, on the first 16 bytes
-          const uint64_t a1 = static_cast<uint64_t>(_mm_cvtsi128_si64(v1));
-          const uint64_t b1 =
-              static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v1, v1)));
-          norm_hash = Hash64Finish(a1 & kHashTailMasks.lo[len - 16],
-                                   b1 & kHashTailMasks.hi[len - 16],
-                                   Hash64Block(a0, b0w, kHashK0), len);
-        }
-        StemSpan st{0, len};
-        // The stemmer reads the letters back from the arena: whole-word
-        // loads from the 16-byte stores just made forward cheaply, and are
-        // cheaper than extracting letters from a 128-bit register.
-        if (stems) {
-          st = internal::StemArabicWord(
-              internal::MemLetters{reinterpret_cast<const unsigned char*>(w)},
-              static_cast<size_t>(n), a0);
-        }
-        uint16_t flags = fpending | kTokArabic;
-        flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
-        if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(tw - tbase));
-        // Hash64Padded without its loop for the usual stem of up to 16
-        // bytes (kRoom bytes follow the word in the arena).
-        const unsigned char* const stem = reinterpret_cast<const unsigned char*>(w) + st.skip;
-        const uint64_t stem_hash =
-            st.len <= 16 ? Hash64Finish(LoadLe64(stem) & kHashTailMasks.lo[st.len],
-                                        LoadLe64(stem + 8) & kHashTailMasks.hi[st.len], kHashK0,
-                                        st.len)
-                         : Hash64Padded(stem, st.len);
-        AppendToken(&tw, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
-                    static_cast<uint32_t>(w - abase), len, st.len, st.skip,
-                    TokenKind::kWord, flags, norm_hash, stem_hash);
-        ++fast_words;
-        fast_arabic_letters += static_cast<uint32_t>(n);
-        fbreaks = 0;
-        fp = q;
-        // Take the usual single space here rather than in another trip
-        // round the outer loop (whose dispatch would mispredict), and so
-        // the usual punctuation after a word and the space after it.
-        fpending = 0;
-        if (*fp == ' ') {
-          fpending = kTokSpaceBefore;
-          ++fp;
-        } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &tw, tbase, &marks) ||
-                   TakeArabicComma(&fp, end, base, abase, aw, &tw)) {
-          if (fp < end && *fp == ' ') {
-            fpending = kTokSpaceBefore;
-            ++fp;
-          }
-        }
-        continue;
-      }
+    // Words come in runs, taken by a loop of their own for each script
+    // (TakeArabicWords, TakeLatinWords) until the run ends.
+    if ((b0 == 0xD8 || b0 == 0xD9) && end - fp >= 16 &&
+        take_run(take_arabic, &fast_arabic_letters)) {
+      continue;
     }
-    // English: up to 15 bytes of ASCII letters (with one internal
-    // apostrophe), lower-cased in the register, followed by a character
-    // that ends a Latin word (kLatinWordEnd; a '.', ''' or ':' only when it
-    // cannot continue the word as in U.S., bbc.com, don't or http://).
-    // Hashes come from the register; three words in four cannot be stemmed
-    // (EnglishStemCandidate), the others are stemmed without branches
-    // (StemEnglishTail) from the word's last 8 bytes.
-    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - fp >= 17) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fp));
-      const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-      const __m128i is_letter = _mm_cmpeq_epi8(
-          _mm_subs_epu8(_mm_sub_epi8(lower, _mm_set1_epi8('a')), _mm_set1_epi8(25)),
-          _mm_setzero_si128());
-      const uint32_t letters = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
-      uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letters | 0x10000u));  // bytes
-      uint32_t n_letters = n;
-      uint32_t letter_bits = (1u << n) - 1;
-      const uchar* q = fp + n;  // q <= fp + 16 < end
-      // An internal apostrophe and more letters (don't, Obama's, O'Brien)
-      // are part of the word, as in the general path.
-      const bool apostrophe = *q == '\'' && n < 15 && ((letters >> (n + 1)) & 1);
-      if (apostrophe) {
-        const uint32_t more = static_cast<uint32_t>(__builtin_ctz(~(letters >> (n + 1))));
-        letter_bits |= ((1u << more) - 1) << (n + 1);
-        n_letters += more;
-        n += 1 + more;
-        q = fp + n;
-      }
-      const uint8_t how = kLatinWordEnd[*q];
-      if (n < 16 && how != kEndNever && (how == kEndAlways || LatinWordEndsAt(b0, q))) {
-        char* const w = fast_room();
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
-        aw = w + n;
-        // Case flags without branches: lower-case letters have bit 5 set,
-        // which a 16-bit shift by 2 moves to bit 7 of each byte, where
-        // movemask reads it.
-        const uint32_t lower_case =
-            static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) & letter_bits;
-        const uint32_t all_upper =
-            static_cast<uint32_t>(n_letters >= 2) & static_cast<uint32_t>(lower_case == 0);
-        uint16_t flags = static_cast<uint16_t>(fpending | kTokLatin |
-                                               (static_cast<uint32_t>(b0 < 'a') * kTokUpper) |
-                                               (all_upper * kTokAllUpper));
-        const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
-        const uint64_t b = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)));
-        const uint64_t norm_hash =
-            Hash64Finish(a & kHashTailMasks.lo[n], b & kHashTailMasks.hi[n], kHashK0, n);
-        // The stem is a prefix: its hash needs only other masks. Three words
-        // in four cannot be stemmed (EnglishStemCandidate); the others are
-        // stemmed without branches, from the word's last 8 bytes read from
-        // the text (bytes before a short word are ignored, but must exist).
-        uint32_t s = n;
-        uint64_t stem_hash = norm_hash;
-        if (stems && apostrophe) {  // the possessive 's and the like: the plain stemmer
-          s = StemEnglishLetters(absl::string_view(w, n)).len;
-          stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
-        } else if (stems &&
-                   internal::EnglishStemCandidate(static_cast<uchar>(q[-1] | 0x20), n)) {
-          if (q - base >= 8) {
-            s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
-                                          internal::FirstEnglishVowel(lower));
-          } else {
-            s = StemEnglishLetters(absl::string_view(w, n)).len;
-          }
-          stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
-        }
-        flags |= static_cast<uint16_t>(IsStopWordHash(norm_hash) * kTokStop);  // no branch
-        if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(tw - tbase));
-        AppendToken(&tw, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
-                    static_cast<uint32_t>(w - abase), n, s, 0, TokenKind::kWord, flags,
-                    norm_hash, stem_hash);
-        ++fast_words;
-        fast_latin_letters += n_letters;
-        fbreaks = 0;
-        fp = q;
-        fpending = 0;
-        if (*fp == ' ') {  // q < end: see above
-          fpending = kTokSpaceBefore;
-          ++fp;
-        } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &tw, tbase, &marks)) {
-          // A comma or period (or other one-byte token) right after the
-          // word, and the single space after it, taken here: another trip
-          // round the outer loop for each would cost its dispatch.
-          fpending = 0;
-          if (fp < end && *fp == ' ') {
-            fpending = kTokSpaceBefore;
-            ++fp;
-          }
-        }
-        continue;
-      }
+    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - fp >= 17 &&
+        take_run(take_latin, &fast_latin_letters)) {
+      continue;
     }
 #endif
     // ASCII that is not a letter or digit: white space and most
