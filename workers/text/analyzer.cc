@@ -502,6 +502,20 @@ struct FastLimits {
 using WordRunFn = uint32_t(FastCursor* c, const FastLimits& l, uint32_t* puncts,
                            uint32_t* letters);
 
+// How far a word-run loop may go on to another word, given that each
+// word it reads needs `window` bytes of text. One comparison stands for
+// three limits: a step that goes on to another word has read at least as
+// many bytes of text as it appended tokens (a word of at least one byte
+// and the character after it, taken) and as it wrote bytes to the arena
+// (a normalised word no longer than the word), so the room for tokens and
+// for the arena bounds the bytes read as well.
+inline const unsigned char* RunStop(const FastCursor* c, const FastLimits& l,
+                                    ptrdiff_t window) {
+  const ptrdiff_t room = std::min({l.end - window - c->p, l.tlim - c->tw - kTokRoom,
+                                   l.aw_limit - c->aw});
+  return c->p + room;
+}
+
 // The word-run loop for Arabic: takes words of up to 15 common Arabic
 // letters (one or two 16-byte loads), classified and normalised in the
 // register (CommonArabicRun16), each followed by an ASCII space or
@@ -533,11 +547,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
   Token* const tw0 = tw;
   uint16_t pending = c->pending;
   uint32_t np = 0;
-  // How many more words there is room for, counted down instead of
-  // comparing two limits: a step appends at most two tokens and at most 30
-  // bytes to the arena.
-  size_t more = static_cast<size_t>(
-      std::min((l.tlim - tw - kTokRoom) / 2, (l.aw_limit - aw) / 30));
+  const unsigned char* const stop = RunStop(c, l, 16);
   for (;;) {
     __m128i v0, v1 = _mm_setzero_si128();
     int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp)), kFoldTeh,
@@ -614,9 +624,9 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
         ++fp;
       }
     }
-    // On to the next word while it starts here and there is room for it.
-    if (!(end - fp >= 16 && (*fp == 0xD8 || *fp == 0xD9) && more != 0)) break;
-    --more;
+    // On to the next word while there is room for it (if no word starts
+    // here, n is 0 above).
+    if (fp > stop) break;
   }
   *letters += static_cast<uint32_t>(aw - c->aw) / 2;  // two bytes each
   c->p = fp;
@@ -653,10 +663,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
   Token* const tw0 = tw;
   uint16_t pending = c->pending;
   uint32_t np = 0, apostrophes = 0;
-  // Words there is room for after this one: a step appends at most two
-  // tokens and at most 16 bytes to the arena.
-  size_t more = static_cast<size_t>(
-      std::min((l.tlim - tw - kTokRoom) / 2, (l.aw_limit - aw) / 16));
+  const unsigned char* const stop = RunStop(c, l, 17);
   for (;;) {
     const unsigned char b0 = *fp;
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fp));
@@ -666,6 +673,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
         _mm_setzero_si128());
     const uint32_t letter_mask = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
     uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letter_mask | 0x10000u));  // bytes
+    if (n == 0) break;
     uint32_t letter_bits = (1u << n) - 1;
     const unsigned char* q = fp + n;  // q <= fp + 16 < end
     // An internal apostrophe and more letters (don't, Obama's, O'Brien)
@@ -740,10 +748,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
         ++fp;
       }
     }
-    if (!(end - fp >= 17 && static_cast<unsigned char>((*fp | 0x20) - 'a') < 26 && more != 0)) {
-      break;
-    }
-    --more;
+    if (fp > stop) break;  // no room for another word (n is 0 if none starts here)
   }
   c->p = fp;
   c->aw = aw;
