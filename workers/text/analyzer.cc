@@ -217,8 +217,8 @@ constexpr AsciiEndsLatinWord kAsciiEndsLatinWord;
 // ه when asked) -- all in place, two bytes to two bytes. Rarer letters
 // (Persian پ چ ژ گ ...) are taken by the scalar loop that follows, which
 // uses the generated bitmap; diacritics and tatweel, which fold to nothing,
-// by the general step. The unit tests check this against the normaliser for
-// every two-byte character.
+// by the general step (or GatherMarkedArabicWord). The unit tests check
+// this against the normaliser for every two-byte character.
 #ifdef __SSE2__
 inline int CommonArabicRun16(__m128i v, bool fold_teh, __m128i* folded) {
   // Lanes as big-endian 16-bit values (lead byte high) for comparing.
@@ -257,6 +257,42 @@ inline int CommonArabicRun16(__m128i v, bool fold_teh, __m128i* folded) {
 inline bool EndsArabicWord(const uchar* p) {
   if (p[0] < 0x80) return kAsciiEndsLetterRun[p[0]];
   return p[0] == 0xD8 && (p[1] == 0x8C || p[1] == 0x9B || p[1] == 0x9F);
+}
+
+// True for an Arabic diacritic (U+064B-U+0652) or the superscript alef
+// (U+0670) at p (two readable bytes): marks that normalisation removes and
+// that do not count as letters.
+inline bool IsFoldedArabicMark(const uchar* p) {
+  return p[0] == 0xD9 && (static_cast<uchar>(p[1] - 0x8B) <= 0x92 - 0x8B || p[1] == 0xB0);
+}
+
+// A word of common Arabic letters (CommonArabicRun16) and the marks above
+// among them, at p, ended as EndsArabicWord says: writes its letters,
+// normalised, at w (with room for kMaxFoldBytes) and their number to
+// *letters, and returns the word's end. Returns nullptr for anything else,
+// or for a word of more than 15 letters or too close to `end` to read 16
+// bytes: the general path takes those.
+template <bool kFoldTeh>
+__attribute__((noinline)) const uchar* GatherMarkedArabicWord(const uchar* p, const uchar* end,
+                                                              char* w, int* letters) {
+  int m = 0;
+  while (end - p >= 16) {
+    if (IsFoldedArabicMark(p)) {
+      p += 2;
+      continue;
+    }
+    __m128i folded;
+    const int k =
+        CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), kFoldTeh, &folded);
+    if (k == 0) break;
+    if (m + k > 15) return nullptr;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(w + 2 * m), folded);  // 2 * m + 16 <= 44
+    m += k;
+    p += 2 * k;
+  }
+  if (m == 0 || end - p < 2 || !EndsArabicWord(p)) return nullptr;
+  *letters = m;
+  return p;
 }
 
 // How many of the 16 bytes at p are ASCII letters, counted from the first;
@@ -560,7 +596,17 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
     }
     const unsigned char* q = fp + 2 * n;
     // q + 1 < fp + 32 <= end when fits: EndsArabicWord may read q[1].
-    if (!(n > 0 && fits && EndsArabicWord(q))) break;
+    if (!(n > 0 && fits && EndsArabicWord(q))) {
+      // The diacritics of a word (tanween in أيضاً, a shadda) fold to
+      // nothing: such a word is taken here too, if it is otherwise one of
+      // these. GatherMarkedArabicWord writes its letters at aw.
+      if (!(n > 0 && end - q >= 2 && IsFoldedArabicMark(q))) break;
+      const unsigned char* e = GatherMarkedArabicWord<kFoldTeh>(fp, end, aw, &n);
+      if (e == nullptr) break;
+      q = e;
+      v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(aw));
+      v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(aw + 16));
+    }
     const uint32_t len = static_cast<uint32_t>(2 * n);
     char* const w = aw;
     _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v0);
