@@ -266,6 +266,15 @@ inline bool IsFoldedArabicMark(const uchar* p) {
   return p[0] == 0xD9 && (static_cast<uchar>(p[1] - 0x8B) <= 0x92 - 0x8B || p[1] == 0xB0);
 }
 
+// The 16 bytes at p, or those before `end` followed by zeros: for the
+// last words of a text.
+inline __m128i LoadUpTo16(const uchar* p, const uchar* end) {
+  if (end - p >= 16) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  alignas(16) unsigned char buf[16] = {};
+  std::memcpy(buf, p, static_cast<size_t>(end - p));
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(buf));
+}
+
 // A word of common Arabic letters (CommonArabicRun16) and the marks above
 // among them, at p, ended as EndsArabicWord says: writes its letters,
 // normalised, at w (with room for kMaxFoldBytes) and their number to
@@ -480,8 +489,9 @@ inline bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
   if (c >= 0x80) return false;
   const AsciiAction& act = kAsciiActions.v[c];
   if (!(act.what == AsciiAction::kToken ||
-        (act.what == AsciiAction::kEnder && *p + 1 < end && (*p)[1] < 0x80 &&
-         kAsciiActions.v[(*p)[1]].what != AsciiAction::kEnder))) {
+        (act.what == AsciiAction::kEnder &&
+         (*p + 1 == end ||
+          ((*p)[1] < 0x80 && kAsciiActions.v[(*p)[1]].what != AsciiAction::kEnder))))) {
     return false;
   }
   if (act.mark) marks->push_back(static_cast<uint32_t>(*tw - tbase));
@@ -565,9 +575,12 @@ inline const unsigned char* RunStop(const FastCursor* c, const FastLimits& l,
 // keeps its few variables in registers: inside Scan's loop the compiler had
 // to spill half of them to the stack.
 //
-// REQUIRES: c->p[0] is 0xD8 or 0xD9, c->p + 16 <= end, c->aw <= aw_limit,
-// and kTokRoom tokens of room at c->tw.
-template <bool kStems, bool kFoldTeh>
+// kTail: the version for the last 15 bytes of the text, which reads no
+// further than `end`.
+//
+// REQUIRES: c->p[0] is 0xD8 or 0xD9, c->p + 16 <= end (unless kTail),
+// c->aw <= aw_limit, and kTokRoom tokens of room at c->tw.
+template <bool kStems, bool kFoldTeh, bool kTail>
 __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimits& l,
                                                    uint32_t* puncts, uint32_t* letters) {
   // Everything in locals: stores through the token and arena pointers may
@@ -583,11 +596,12 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
   Token* const tw0 = tw;
   uint16_t pending = c->pending;
   uint32_t np = 0;
-  const unsigned char* const stop = RunStop(c, l, 16);
+  const unsigned char* const stop = RunStop(c, l, kTail ? 1 : 16);
   for (;;) {
     __m128i v0, v1 = _mm_setzero_si128();
-    int n = CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp)), kFoldTeh,
-                              &v0);
+    int n = CommonArabicRun16(
+        kTail ? LoadUpTo16(fp, end) : _mm_loadu_si128(reinterpret_cast<const __m128i*>(fp)),
+        kFoldTeh, &v0);
     bool fits = n < 8;
     if (n == 8 && end - fp >= 32) {  // a long word: the next 16 bytes
       n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp + 16)),
@@ -595,8 +609,12 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
       fits = n < 16;
     }
     const unsigned char* q = fp + 2 * n;
-    // q + 1 < fp + 32 <= end when fits: EndsArabicWord may read q[1].
-    if (!(n > 0 && fits && EndsArabicWord(q))) {
+    // q + 1 < fp + 32 <= end when fits: EndsArabicWord may read q[1]. At
+    // the end of the text, the word ends there or with the last byte.
+    const bool ends = !kTail || end - q >= 2 ? EndsArabicWord(q)
+                      : q == end             ? true
+                                             : *q < 0x80 && kAsciiEndsLetterRun[*q];
+    if (!(n > 0 && fits && ends)) {
       // The diacritics of a word (tanween in أيضاً, a shadda) fold to
       // nothing: such a word is taken here too, if it is otherwise one of
       // these. GatherMarkedArabicWord writes its letters at aw.
@@ -659,6 +677,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
     // Scan's loop (whose dispatch would mispredict), and so the usual
     // punctuation after a word and the space after it.
     pending = 0;
+    if (kTail && fp == end) break;
     if (*fp == ' ') {
       pending = kTokSpaceBefore;
       ++fp;
@@ -692,9 +711,11 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
 // (EnglishStemCandidate), the others are stemmed without branches
 // (StemEnglishTail) from the word's last 8 bytes.
 //
-// REQUIRES: c->p[0] is an ASCII letter, c->p + 17 <= end, c->aw <=
-// aw_limit, and kTokRoom tokens of room at c->tw.
-template <bool kStems>
+// kTail: the version for the last 16 bytes of the text.
+//
+// REQUIRES: c->p[0] is an ASCII letter, c->p + 17 <= end (unless kTail),
+// c->aw <= aw_limit, and kTokRoom tokens of room at c->tw.
+template <bool kStems, bool kTail>
 __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimits& l,
                                                   uint32_t* puncts, uint32_t* letters) {
   const unsigned char* const base = l.base;
@@ -709,10 +730,11 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
   Token* const tw0 = tw;
   uint16_t pending = c->pending;
   uint32_t np = 0, apostrophes = 0;
-  const unsigned char* const stop = RunStop(c, l, 17);
+  const unsigned char* const stop = RunStop(c, l, kTail ? 1 : 17);
   for (;;) {
     const unsigned char b0 = *fp;
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fp));
+    const __m128i v =
+        kTail ? LoadUpTo16(fp, end) : _mm_loadu_si128(reinterpret_cast<const __m128i*>(fp));
     const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
     const __m128i is_letter = _mm_cmpeq_epi8(
         _mm_subs_epu8(_mm_sub_epi8(lower, _mm_set1_epi8('a')), _mm_set1_epi8(25)),
@@ -724,15 +746,22 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
     const unsigned char* q = fp + n;  // q <= fp + 16 < end
     // An internal apostrophe and more letters (don't, Obama's, O'Brien)
     // are part of the word, as in the general path.
-    const bool apostrophe = *q == '\'' && n < 15 && ((letter_mask >> (n + 1)) & 1);
+    const bool apostrophe =
+        (!kTail || q < end) && *q == '\'' && n < 15 && ((letter_mask >> (n + 1)) & 1);
     if (apostrophe) {
       const uint32_t after = static_cast<uint32_t>(__builtin_ctz(~(letter_mask >> (n + 1))));
       letter_bits |= ((1u << after) - 1) << (n + 1);
       n += 1 + after;
       q = fp + n;
     }
-    const uint8_t how = kLatinWordEnd[*q];
-    if (!(n < 16 && how != kEndNever && (how == kEndAlways || LatinWordEndsAt(b0, q)))) break;
+    // At the end of the text the word ends there; a '.' or an apostrophe
+    // in the last byte ends it too.
+    const uint8_t how = kTail && q == end ? uint8_t{kEndAlways} : kLatinWordEnd[*q];
+    if (!(n < 16 && how != kEndNever &&
+          (how == kEndAlways || (kTail && end - q == 1 && *q != ':') ||
+           LatinWordEndsAt(b0, q)))) {
+      break;
+    }
     apostrophes += apostrophe;
     char* const w = aw;
     _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
@@ -782,6 +811,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
     t->stem_skip = 0;
     fp = q;
     pending = 0;
+    if (kTail && fp == end) break;
     if (*fp == ' ') {  // q < end: see above
       pending = kTokSpaceBefore;
       ++fp;
@@ -1312,11 +1342,18 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
   // Counts kept by the fast paths, added to `out` at the end.
   uint32_t fast_words = 0, fast_arabic_letters = 0, fast_latin_letters = 0;
 #if defined(__SSE2__) && defined(__x86_64__)
-  // The word-run loops for these options.
+  // The word-run loops for these options, and their versions for the last
+  // bytes of the text.
   WordRunFn* const take_arabic =
-      stems ? (teh ? TakeArabicWords<true, true> : TakeArabicWords<true, false>)
-            : (teh ? TakeArabicWords<false, true> : TakeArabicWords<false, false>);
-  WordRunFn* const take_latin = stems ? TakeLatinWords<true> : TakeLatinWords<false>;
+      stems ? (teh ? TakeArabicWords<true, true, false> : TakeArabicWords<true, false, false>)
+            : (teh ? TakeArabicWords<false, true, false> : TakeArabicWords<false, false, false>);
+  WordRunFn* const take_arabic_tail =
+      stems ? (teh ? TakeArabicWords<true, true, true> : TakeArabicWords<true, false, true>)
+            : (teh ? TakeArabicWords<false, true, true> : TakeArabicWords<false, false, true>);
+  WordRunFn* const take_latin =
+      stems ? TakeLatinWords<true, false> : TakeLatinWords<false, false>;
+  WordRunFn* const take_latin_tail =
+      stems ? TakeLatinWords<true, true> : TakeLatinWords<false, true>;
 #endif
 
   // The loop's position and pending flags, also in locals: general_step
@@ -1402,12 +1439,12 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     //
     // Words come in runs, taken by a loop of their own for each script
     // (TakeArabicWords, TakeLatinWords) until the run ends.
-    if ((b0 == 0xD8 || b0 == 0xD9) && end - fp >= 16 &&
-        take_run(take_arabic, &fast_arabic_letters)) {
+    if ((b0 == 0xD8 || b0 == 0xD9) &&
+        take_run(end - fp >= 16 ? take_arabic : take_arabic_tail, &fast_arabic_letters)) {
       continue;
     }
-    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 && end - fp >= 17 &&
-        take_run(take_latin, &fast_latin_letters)) {
+    if (static_cast<uchar>((b0 | 0x20) - 'a') < 26 &&
+        take_run(end - fp >= 17 ? take_latin : take_latin_tail, &fast_latin_letters)) {
       continue;
     }
 #endif
@@ -1427,10 +1464,12 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
         ++fp;
         continue;
       }
-      // A lone . ! or ? (the next byte is no ender, and no lead byte of one).
+      // A lone . ! or ? (the next byte is no ender, and no lead byte of
+      // one, or the text ends).
       if (act.what == AsciiAction::kToken ||
-          (act.what == AsciiAction::kEnder && fp + 1 < end && fp[1] < 0x80 &&
-           kAsciiActions.v[fp[1]].what != AsciiAction::kEnder)) {
+          (act.what == AsciiAction::kEnder &&
+           (fp + 1 == end ||
+            (fp[1] < 0x80 && kAsciiActions.v[fp[1]].what != AsciiAction::kEnder)))) {
         const uint16_t flags = fpending | act.flags;
         if (act.mark || (fpending & kTokNewlineBefore)) {
           marks.push_back(static_cast<uint32_t>(tw - tbase));
