@@ -522,6 +522,19 @@ inline bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
 constexpr ptrdiff_t kTokRoom = 4;
 
 #if defined(__SSE2__) && defined(__x86_64__)
+// Stores a token's begin, end, norm_off and norm_len as two 64-bit words
+// (field by field, GCC gathered them in a vector register first).
+inline void StoreTokenSpans(Token* t, uint32_t begin, uint32_t end, uint32_t norm_off,
+                            uint32_t norm_len) {
+  static_assert(offsetof(Token, begin) == 0 && offsetof(Token, end) == 4 &&
+                    offsetof(Token, norm_off) == 8 && offsetof(Token, norm_len) == 12,
+                "Token layout");
+  const uint64_t span = begin | static_cast<uint64_t>(end) << 32;
+  const uint64_t norm = norm_off | static_cast<uint64_t>(norm_len) << 32;
+  std::memcpy(reinterpret_cast<char*>(t), &span, 8);
+  std::memcpy(reinterpret_cast<char*>(t) + 8, &norm, 8);
+}
+
 // Where Scan's fast paths stand: the next byte, the arena's and the token
 // vector's write positions, and the flags for the next token.
 struct FastCursor {
@@ -633,10 +646,8 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
     // The token's fields are stored as soon as they are known, which keeps
     // fewer values live in registers across the hashes and the stemmer.
     Token* const t = tw++;
-    t->begin = static_cast<uint32_t>(fp - base);
-    t->end = static_cast<uint32_t>(q - base);
-    t->norm_off = static_cast<uint32_t>(w - abase);
-    t->norm_len = len;
+    StoreTokenSpans(t, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
+                    static_cast<uint32_t>(w - abase), len);
     const uint64_t a0 = static_cast<uint64_t>(_mm_cvtsi128_si64(v0));
     const uint64_t b0 = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v0, v0)));
     uint64_t norm_hash;
@@ -742,17 +753,16 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
     const uint32_t letter_mask = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
     uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letter_mask | 0x10000u));  // bytes
     if (n == 0) break;
-    uint32_t letter_bits = (1u << n) - 1;
     const unsigned char* q = fp + n;  // q <= fp + 16 < end
     // An internal apostrophe and more letters (don't, Obama's, O'Brien)
     // are part of the word, as in the general path.
-    const bool apostrophe =
-        (!kTail || q < end) && *q == '\'' && n < 15 && ((letter_mask >> (n + 1)) & 1);
-    if (apostrophe) {
-      const uint32_t after = static_cast<uint32_t>(__builtin_ctz(~(letter_mask >> (n + 1))));
-      letter_bits |= ((1u << after) - 1) << (n + 1);
-      n += 1 + after;
-      q = fp + n;
+    bool apostrophe = false;
+    if ((!kTail || q < end) && *q == '\'') {
+      if (n < 15 && ((letter_mask >> (n + 1)) & 1)) {
+        apostrophe = true;
+        n += 1 + static_cast<uint32_t>(__builtin_ctz(~(letter_mask >> (n + 1))));
+        q = fp + n;
+      }
     }
     // At the end of the text the word ends there; a '.' or an apostrophe
     // in the last byte ends it too.
@@ -767,15 +777,14 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
     _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
     aw = w + n;
     Token* const t = tw++;
-    t->begin = static_cast<uint32_t>(fp - base);
-    t->end = static_cast<uint32_t>(q - base);
-    t->norm_off = static_cast<uint32_t>(w - abase);
-    t->norm_len = n;
+    StoreTokenSpans(t, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
+                    static_cast<uint32_t>(w - abase), n);
     // Case flags without branches: lower-case letters have bit 5 set,
     // which a 16-bit shift by 2 moves to bit 7 of each byte, where
-    // movemask reads it.
-    const uint32_t lower_case =
-        static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) & letter_bits;
+    // movemask reads it. The word's letters are those of letter_mask
+    // among its n bytes (not the apostrophe).
+    const uint32_t lower_case = static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) &
+                                letter_mask & ((1u << n) - 1);
     const uint32_t all_upper = static_cast<uint32_t>(n - apostrophe >= 2) &
                                static_cast<uint32_t>(lower_case == 0);
     const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
