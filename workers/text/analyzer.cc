@@ -517,6 +517,43 @@ inline bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
   return true;
 }
 
+// Scan's ASCII step for white space and one-byte punctuation, shared with
+// the word-run loops: takes the byte at *p (< end) if it is a space, a line
+// feed, or a punctuation mark that is a token of its own (a lone . ! or ?:
+// the next byte is no ender and no lead byte of one, or the text ends),
+// with the flags and line-break count the general path would give it.
+// False, taking nothing, for any other byte.
+inline bool TakeAsciiSeparator(const unsigned char** p, const unsigned char* end,
+                               const unsigned char* base, const char* abase, const char* aw,
+                               Token** tw, const Token* tbase, std::vector<uint32_t>* marks,
+                               uint16_t* pending, int* breaks) {
+  const unsigned char* const q = *p;
+  if (*q >= 0x80) return false;
+  const AsciiAction act = kAsciiActions.v[*q];
+  if (act.what == AsciiAction::kSpace) {
+    *pending |= kTokSpaceBefore;
+  } else if (act.what == AsciiAction::kLineFeed) {
+    *pending |= kTokSpaceBefore | kTokNewlineBefore;
+    if (++*breaks >= 2) *pending |= kTokParagraphBefore;
+  } else if (act.what == AsciiAction::kToken ||
+             (act.what == AsciiAction::kEnder &&
+              (q + 1 == end ||
+               (q[1] < 0x80 && kAsciiActions.v[q[1]].what != AsciiAction::kEnder)))) {
+    if (act.mark || (*pending & kTokNewlineBefore)) {
+      marks->push_back(static_cast<uint32_t>(*tw - tbase));
+    }
+    const uint32_t at = static_cast<uint32_t>(q - base);
+    AppendToken(tw, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
+                *pending | act.flags, 0, 0);
+    *pending = 0;
+    *breaks = 0;
+  } else {
+    return false;
+  }
+  *p = q + 1;
+  return true;
+}
+
 // Room for the tokens of one fast-path step (a word, and a punctuation
 // mark after it), with some to spare.
 constexpr ptrdiff_t kTokRoom = 4;
@@ -542,6 +579,7 @@ struct FastCursor {
   char* aw;
   Token* tw;
   uint16_t pending;
+  int breaks;  // line breaks since the last token
 };
 
 // What the fast paths write into and may not pass.
@@ -608,6 +646,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
   Token* tw = c->tw;
   Token* const tw0 = tw;
   uint16_t pending = c->pending;
+  int breaks = c->breaks;
   uint32_t np = 0;
   const unsigned char* const stop = RunStop(c, l, kTail ? 1 : 16);
   for (;;) {
@@ -615,6 +654,23 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
     int n = CommonArabicRun16(
         kTail ? LoadUpTo16(fp, end) : _mm_loadu_si128(reinterpret_cast<const __m128i*>(fp)),
         kFoldTeh, &v0);
+    if (n == 0) {
+      // No word here: what lies between words (white space, punctuation,
+      // the Arabic comma and semicolon), as Scan's loop would take it, and
+      // on to the next word if one follows.
+      const unsigned char* const at = fp;
+      Token* const tw1 = tw;
+      while (fp <= stop &&
+             (TakeAsciiSeparator(&fp, end, base, abase, aw, &tw, tbase, marks, &pending,
+                                 &breaks) ||
+              (!(pending & kTokNewlineBefore) &&
+               TakeArabicComma(&fp, end, base, abase, aw, &tw, pending) &&
+               ((pending = 0), (breaks = 0), true)))) {
+      }
+      np += static_cast<uint32_t>(tw - tw1);
+      if (fp == at || fp > stop) break;
+      continue;
+    }
     bool fits = n < 8;
     if (n == 8 && end - fp >= 32) {  // a long word: the next 16 bytes
       n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp + 16)),
@@ -688,6 +744,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
     // Scan's loop (whose dispatch would mispredict), and so the usual
     // punctuation after a word and the space after it.
     pending = 0;
+    breaks = 0;
     if (kTail && fp == end) break;
     if (*fp == ' ') {
       pending = kTokSpaceBefore;
@@ -709,6 +766,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
   c->aw = aw;
   c->tw = tw;
   c->pending = pending;
+  c->breaks = breaks;
   *puncts = np;
   return static_cast<uint32_t>(tw - tw0);
 }
@@ -740,6 +798,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
   Token* tw = c->tw;
   Token* const tw0 = tw;
   uint16_t pending = c->pending;
+  int breaks = c->breaks;
   uint32_t np = 0, apostrophes = 0;
   const unsigned char* const stop = RunStop(c, l, kTail ? 1 : 17);
   for (;;) {
@@ -752,7 +811,18 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
         _mm_setzero_si128());
     const uint32_t letter_mask = static_cast<uint32_t>(_mm_movemask_epi8(is_letter));
     uint32_t n = static_cast<uint32_t>(__builtin_ctz(~letter_mask | 0x10000u));  // bytes
-    if (n == 0) break;
+    if (n == 0) {
+      // No word here: white space and punctuation as Scan's loop would
+      // take them, and on to the next word if one follows.
+      const unsigned char* const at = fp;
+      Token* const tw1 = tw;
+      while (fp <= stop && TakeAsciiSeparator(&fp, end, base, abase, aw, &tw, tbase, marks,
+                                              &pending, &breaks)) {
+      }
+      np += static_cast<uint32_t>(tw - tw1);
+      if (fp == at || fp > stop) break;
+      continue;
+    }
     const unsigned char* q = fp + n;  // q <= fp + 16 < end
     // An internal apostrophe and more letters (don't, Obama's, O'Brien)
     // are part of the word, as in the general path.
@@ -820,6 +890,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
     t->stem_skip = 0;
     fp = q;
     pending = 0;
+    breaks = 0;
     if (kTail && fp == end) break;
     if (*fp == ' ') {  // q < end: see above
       pending = kTokSpaceBefore;
@@ -839,6 +910,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
   c->aw = aw;
   c->tw = tw;
   c->pending = pending;
+  c->breaks = breaks;
   *puncts = np;
   *letters += static_cast<uint32_t>(aw - aw0) - apostrophes;
   return static_cast<uint32_t>(tw - tw0);
@@ -1406,7 +1478,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
   // Takes a run of words with a word-run loop; false if it took nothing.
   auto take_run = [&](WordRunFn* take, uint32_t* letters) {
     char* const aw0 = fast_room();
-    FastCursor c{fp, aw0, tw, fpending};
+    FastCursor c{fp, aw0, tw, fpending, fbreaks};
     uint32_t puncts = 0;
     const uint32_t taken =
         take(&c, FastLimits{base, end, abase, aw_limit, tbase, tlim, &marks}, &puncts, letters);
@@ -1416,7 +1488,7 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     aw = c.aw;
     tw = c.tw;
     fpending = c.pending;
-    fbreaks = 0;
+    fbreaks = c.breaks;
     return true;
   };
 #endif
@@ -1461,34 +1533,8 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     // punctuation take one table lookup (kAsciiAction) instead of decoding,
     // the character table and the general dispatch below.
     if (b0 < 0x80) {
-      const AsciiAction act = kAsciiActions.v[b0];
-      if (act.what == AsciiAction::kSpace) {
-        fpending |= kTokSpaceBefore;
-        ++fp;
-        continue;
-      }
-      if (act.what == AsciiAction::kLineFeed) {
-        fpending |= kTokSpaceBefore | kTokNewlineBefore;
-        if (++fbreaks >= 2) fpending |= kTokParagraphBefore;
-        ++fp;
-        continue;
-      }
-      // A lone . ! or ? (the next byte is no ender, and no lead byte of
-      // one, or the text ends).
-      if (act.what == AsciiAction::kToken ||
-          (act.what == AsciiAction::kEnder &&
-           (fp + 1 == end ||
-            (fp[1] < 0x80 && kAsciiActions.v[fp[1]].what != AsciiAction::kEnder)))) {
-        const uint16_t flags = fpending | act.flags;
-        if (act.mark || (fpending & kTokNewlineBefore)) {
-          marks.push_back(static_cast<uint32_t>(tw - tbase));
-        }
-        const uint32_t at = static_cast<uint32_t>(fp - base);
-        AppendToken(&tw, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind,
-                    flags, 0, 0);
-        fpending = 0;
-        fbreaks = 0;
-        ++fp;
+      if (TakeAsciiSeparator(&fp, end, base, abase, aw, &tw, tbase, &marks, &fpending,
+                             &fbreaks)) {
         continue;
       }
       // A number of up to 16 ASCII digits that nothing can continue: not a
