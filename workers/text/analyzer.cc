@@ -672,17 +672,19 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
       continue;
     }
     bool fits = n < 8;
-    if (n == 8 && end - fp >= 32) {  // a long word: the next 16 bytes
-      n += CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fp + 16)),
+    if (n == 8) {  // a long word: the next 16 bytes (fp + 16 <= end)
+      n += CommonArabicRun16(end - fp >= 32
+                                 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(fp + 16))
+                                 : LoadUpTo16(fp + 16, end),
                              kFoldTeh, &v1);
       fits = n < 16;
     }
+    // q <= end. The word ends where EndsArabicWord says, which reads two
+    // bytes; at the end of the text, there or with the last byte.
     const unsigned char* q = fp + 2 * n;
-    // q + 1 < fp + 32 <= end when fits: EndsArabicWord may read q[1]. At
-    // the end of the text, the word ends there or with the last byte.
-    const bool ends = !kTail || end - q >= 2 ? EndsArabicWord(q)
-                      : q == end             ? true
-                                             : *q < 0x80 && kAsciiEndsLetterRun[*q];
+    const bool ends = end - q >= 2 ? EndsArabicWord(q)
+                      : q == end   ? true
+                                   : *q < 0x80 && kAsciiEndsLetterRun[*q];
     if (!(n > 0 && fits && ends)) {
       // The diacritics of a word (tanween in أيضاً, a shadda) fold to
       // nothing: such a word is taken here too, if it is otherwise one of
