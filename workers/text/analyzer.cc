@@ -554,6 +554,45 @@ inline bool TakeAsciiSeparator(const unsigned char** p, const unsigned char* end
   return true;
 }
 
+// Scan's step for a number of up to 16 ASCII digits that nothing can
+// continue: not a letter (2015م and G7 are words), and not '.' or ','
+// before a digit of any script (1,000.5 1.٥) or '.' before a letter (a
+// bare domain). An ASCII punctuation mark or space may follow it, or the
+// Arabic comma, semicolon or question mark. Appends it, writing its
+// normalised form at *aw (which needs kRoom bytes of room), and returns
+// true; false, taking nothing, for anything else.
+inline bool TakeAsciiNumber(const unsigned char** p, const unsigned char* end,
+                            const unsigned char* base, const char* abase, char** aw, Token** tw,
+                            const Token* tbase, std::vector<uint32_t>* marks, uint16_t* pending,
+                            int* breaks) {
+  const unsigned char* const b = *p;
+  if (static_cast<unsigned char>(*b - '0') >= 10) return false;
+  const unsigned char* q = b + 1;
+  while (q < end && static_cast<unsigned char>(*q - '0') < 10 && q - b < 16) ++q;
+  if (!(q == end ||
+        (q - b < 16 &&
+         (*q < 0x80 ? !IsAsciiAlnum(*q) && !((*q == '.' || *q == ',') && q + 1 < end &&
+                                             (q[1] >= 0x80 || IsAsciiAlnum(q[1])))
+                    : *q == 0xD8 && q + 1 < end &&
+                          (q[1] == 0x8C || q[1] == 0x9B || q[1] == 0x9F))))) {
+    return false;
+  }
+  const uint32_t len = static_cast<uint32_t>(q - b);
+  char* const w = *aw;
+  std::memcpy(w, b, 16 <= end - b ? 16 : len);
+  // A number's stem is itself, and it is never a stop word.
+  const uint64_t hash = Hash64Padded(w, len);  // kRoom bytes of room
+  if (*pending & kTokNewlineBefore) marks->push_back(static_cast<uint32_t>(*tw - tbase));
+  AppendToken(tw, static_cast<uint32_t>(b - base), static_cast<uint32_t>(q - base),
+              static_cast<uint32_t>(w - abase), len, len, 0, TokenKind::kNumber, *pending, hash,
+              hash);
+  *aw = w + len;
+  *pending = 0;
+  *breaks = 0;
+  *p = q;
+  return true;
+}
+
 // Room for the tokens of one fast-path step (a word, and a punctuation
 // mark after it), with some to spare.
 constexpr ptrdiff_t kTokRoom = 4;
@@ -647,7 +686,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
   Token* const tw0 = tw;
   uint16_t pending = c->pending;
   int breaks = c->breaks;
-  uint32_t np = 0;
+  uint32_t np = 0, number_bytes = 0;
   const unsigned char* const stop = RunStop(c, l, kTail ? 1 : 16);
   for (;;) {
     __m128i v0, v1 = _mm_setzero_si128();
@@ -668,6 +707,12 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
                ((pending = 0), (breaks = 0), true)))) {
       }
       np += static_cast<uint32_t>(tw - tw1);
+      // Numbers count as words, without letters.
+      const char* const aw1 = aw;
+      if (fp <= stop &&
+          TakeAsciiNumber(&fp, end, base, abase, &aw, &tw, tbase, marks, &pending, &breaks)) {
+        number_bytes += static_cast<uint32_t>(aw - aw1);
+      }
       if (fp == at || fp > stop) break;
       continue;
     }
@@ -763,7 +808,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
     // here, n is 0 above).
     if (fp > stop) break;
   }
-  *letters += static_cast<uint32_t>(aw - c->aw) / 2;  // two bytes each
+  *letters += (static_cast<uint32_t>(aw - c->aw) - number_bytes) / 2;  // two bytes each
   c->p = fp;
   c->aw = aw;
   c->tw = tw;
@@ -801,7 +846,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
   Token* const tw0 = tw;
   uint16_t pending = c->pending;
   int breaks = c->breaks;
-  uint32_t np = 0, apostrophes = 0;
+  uint32_t np = 0, apostrophes = 0, number_bytes = 0;
   const unsigned char* const stop = RunStop(c, l, kTail ? 1 : 17);
   for (;;) {
     const unsigned char b0 = *fp;
@@ -822,6 +867,12 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
                                               &pending, &breaks)) {
       }
       np += static_cast<uint32_t>(tw - tw1);
+      // Numbers count as words, without letters.
+      const char* const aw1 = aw;
+      if (fp <= stop &&
+          TakeAsciiNumber(&fp, end, base, abase, &aw, &tw, tbase, marks, &pending, &breaks)) {
+        number_bytes += static_cast<uint32_t>(aw - aw1);
+      }
       if (fp == at || fp > stop) break;
       continue;
     }
@@ -914,7 +965,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
   c->pending = pending;
   c->breaks = breaks;
   *puncts = np;
-  *letters += static_cast<uint32_t>(aw - aw0) - apostrophes;
+  *letters += static_cast<uint32_t>(aw - aw0) - apostrophes - number_bytes;
   return static_cast<uint32_t>(tw - tw0);
 }
 #endif
@@ -1539,32 +1590,11 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
                              &fbreaks)) {
         continue;
       }
-      // A number of up to 16 ASCII digits that nothing can continue: not a
-      // letter (2015م and G7 are words), and not '.' or ',' before a digit
-      // of any script (1,000.5 1.٥) or '.' before a letter (a bare domain).
       if (static_cast<uchar>(b0 - '0') < 10) {
-        const uchar* q = fp + 1;
-        while (q < end && static_cast<uchar>(*q - '0') < 10 && q - fp < 16) ++q;
-        if (q == end || (q - fp < 16 && *q < 0x80 && !IsAsciiAlnum(*q) &&
-                         !((*q == '.' || *q == ',') && q + 1 < end &&
-                           (q[1] >= 0x80 || IsAsciiAlnum(q[1]))))) {
-          const uint32_t len = static_cast<uint32_t>(q - fp);
-          if (aw > aw_limit) {
-            arena.Commit(aw);
-            load_arena();
-          }
-          std::memcpy(aw, fp, 16 <= end - fp ? 16 : len);
-          // A number's stem is itself, and it is never a stop word.
-          const uint64_t hash = Hash64Padded(aw, len);  // kRoom bytes of room
-          if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(tw - tbase));
-          AppendToken(&tw, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
-                      static_cast<uint32_t>(aw - abase), len, len, 0, TokenKind::kNumber, fpending,
-                      hash, hash);
-          aw += len;
-          ++out->word_count_;
-          fpending = 0;
-          fbreaks = 0;
-          fp = q;
+        fast_room();
+        if (TakeAsciiNumber(&fp, end, base, abase, &aw, &tw, tbase, &marks, &fpending,
+                            &fbreaks)) {
+          ++fast_words;
           continue;
         }
       }
