@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -877,85 +878,95 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
       continue;
     }
     const unsigned char* q = fp + n;  // q <= fp + 16 < end
-    // An internal apostrophe and more letters (don't, Obama's, O'Brien)
-    // are part of the word, as in the general path.
-    bool apostrophe = false;
-    if ((!kTail || q < end) && *q == '\'') {
-      if (n < 15 && ((letter_mask >> (n + 1)) & 1)) {
-        apostrophe = true;
-        n += 1 + static_cast<uint32_t>(__builtin_ctz(~(letter_mask >> (n + 1))));
-        q = fp + n;
+    // Takes the word [fp, q) if it ends there; false to end the run. Its
+    // copy for words with an internal apostrophe (don't, Obama's,
+    // O'Brien: about one word in sixty) is a copy of its own, which keeps
+    // the common one free of it.
+    auto take_word = [&](auto apostrophe_tag) -> bool {
+      constexpr bool kApostrophe = decltype(apostrophe_tag)::value;
+      // At the end of the text the word ends there; a '.' or an apostrophe
+      // in the last byte ends it too.
+      const uint8_t how = kTail && q == end ? uint8_t{kEndAlways} : kLatinWordEnd[*q];
+      if (!(n < 16 && how != kEndNever &&
+            (how == kEndAlways || (kTail && end - q == 1 && *q != ':') ||
+             LatinWordEndsAt(b0, q)))) {
+        return false;
       }
-    }
-    // At the end of the text the word ends there; a '.' or an apostrophe
-    // in the last byte ends it too.
-    const uint8_t how = kTail && q == end ? uint8_t{kEndAlways} : kLatinWordEnd[*q];
-    if (!(n < 16 && how != kEndNever &&
-          (how == kEndAlways || (kTail && end - q == 1 && *q != ':') ||
-           LatinWordEndsAt(b0, q)))) {
-      break;
-    }
-    apostrophes += apostrophe;
-    char* const w = aw;
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
-    aw = w + n;
-    Token* const t = tw++;
-    StoreTokenSpans(t, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
-                    static_cast<uint32_t>(w - abase), n);
-    // Case flags without branches: lower-case letters have bit 5 set,
-    // which a 16-bit shift by 2 moves to bit 7 of each byte, where
-    // movemask reads it. The word's letters are those of letter_mask
-    // among its n bytes (not the apostrophe).
-    const uint32_t lower_case = static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) &
-                                letter_mask & ((1u << n) - 1);
-    const uint32_t all_upper = static_cast<uint32_t>(n - apostrophe >= 2) &
-                               static_cast<uint32_t>(lower_case == 0);
-    const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
-    const uint64_t b = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)));
-    const uint64_t norm_hash =
-        Hash64Finish(a & kHashTailMasks.lo[n], b & kHashTailMasks.hi[n], kHashK0, n);
-    t->norm_hash = norm_hash;
-    if (pending & kTokNewlineBefore) marks->push_back(static_cast<uint32_t>(t - tbase));
-    t->kind = TokenKind::kWord;
-    t->flags = static_cast<uint16_t>(pending | kTokLatin |
-                                     (static_cast<uint32_t>(b0 < 'a') * kTokUpper) |
-                                     (all_upper * kTokAllUpper) |
-                                     IsStopWordHash(norm_hash) * kTokStop);  // no branch
-    // The stem is a prefix: its hash needs only other masks. Bytes before
-    // a short word are ignored by StemEnglishTail, but must exist.
-    uint32_t s = n;
-    uint64_t stem_hash = norm_hash;
-    if (kStems && apostrophe) {  // the possessive 's and the like: the plain stemmer
-      s = StemEnglishLetters(absl::string_view(w, n)).len;
-      stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
-    } else if (kStems &&
-               internal::EnglishStemCandidate(static_cast<unsigned char>(q[-1] | 0x20), n)) {
-      if (q - base >= 8) {
-        s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
-                                      internal::FirstEnglishVowel(lower));
-      } else {
+      if (kApostrophe) ++apostrophes;
+      char* const w = aw;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(w), lower);
+      aw = w + n;
+      Token* const t = tw++;
+      StoreTokenSpans(t, static_cast<uint32_t>(fp - base), static_cast<uint32_t>(q - base),
+                      static_cast<uint32_t>(w - abase), n);
+      // Case flags without branches: lower-case letters have bit 5 set,
+      // which a 16-bit shift by 2 moves to bit 7 of each byte, where
+      // movemask reads it (and so does the apostrophe, which is no letter).
+      // The word is upper-case if its first byte is, all upper-case if no
+      // lower-case letter comes before its end.
+      const uint32_t lower_case =
+          static_cast<uint32_t>(_mm_movemask_epi8(_mm_slli_epi16(v, 2))) & letter_mask;
+      const uint32_t upper = (lower_case & 1) ^ 1;
+      const uint32_t all_upper =
+          static_cast<uint32_t>(n - kApostrophe >= 2) &
+          static_cast<uint32_t>(static_cast<uint32_t>(__builtin_ctz(lower_case | 0x10000u)) >= n);
+      const uint64_t a = static_cast<uint64_t>(_mm_cvtsi128_si64(lower));
+      const uint64_t b =
+          static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower)));
+      const uint64_t norm_hash =
+          Hash64Finish(a & kHashTailMasks.lo[n], b & kHashTailMasks.hi[n], kHashK0, n);
+      t->norm_hash = norm_hash;
+      if (pending & kTokNewlineBefore) marks->push_back(static_cast<uint32_t>(t - tbase));
+      t->kind = TokenKind::kWord;
+      t->flags = static_cast<uint16_t>(pending | kTokLatin | (upper * kTokUpper) |
+                                       (all_upper * kTokAllUpper) |
+                                       IsStopWordHash(norm_hash) * kTokStop);  // no branch
+      // The stem is a prefix: its hash needs only other masks. Bytes before
+      // a short word are ignored by StemEnglishTail, but must exist.
+      uint32_t s = n;
+      uint64_t stem_hash = norm_hash;
+      if (kStems && kApostrophe) {  // the possessive 's and the like: the plain stemmer
         s = StemEnglishLetters(absl::string_view(w, n)).len;
+        stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
+      } else if (kStems &&
+                 internal::EnglishStemCandidate(static_cast<unsigned char>(q[-1] | 0x20), n)) {
+        if (q - base >= 8) {
+          s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
+                                        internal::FirstEnglishVowel(lower));
+        } else {
+          s = StemEnglishLetters(absl::string_view(w, n)).len;
+        }
+        stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
       }
-      stem_hash = Hash64Finish(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], kHashK0, s);
-    }
-    t->stem_hash = stem_hash;
-    t->stem_len = s;
-    t->stem_skip = 0;
-    fp = q;
-    pending = 0;
-    breaks = 0;
-    if (kTail && fp == end) break;
-    if (*fp == ' ') {  // q < end: see above
-      pending = kTokSpaceBefore;
-      ++fp;
-    } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &tw, tbase, marks)) {
-      // A comma or period (or other one-byte token) right after the word,
-      // and the single space after it.
-      ++np;
-      if (fp < end && *fp == ' ') {
+      t->stem_hash = stem_hash;
+      t->stem_len = s;
+      t->stem_skip = 0;
+      fp = q;
+      pending = 0;
+      breaks = 0;
+      if (kTail && fp == end) return false;
+      if (*fp == ' ') {  // q < end: see above
         pending = kTokSpaceBefore;
         ++fp;
+      } else if (TakeAsciiPunct(&fp, end, base, abase, aw, &tw, tbase, marks)) {
+        // A comma or period (or other one-byte token) right after the word,
+        // and the single space after it.
+        ++np;
+        if (fp < end && *fp == ' ') {
+          pending = kTokSpaceBefore;
+          ++fp;
+        }
       }
+      return true;
+    };
+    // An internal apostrophe and more letters are part of the word, as in
+    // the general path.
+    if ((!kTail || q < end) && *q == '\'' && n < 15 && ((letter_mask >> (n + 1)) & 1)) {
+      n += 1 + static_cast<uint32_t>(__builtin_ctz(~(letter_mask >> (n + 1))));
+      q = fp + n;
+      if (!take_word(std::true_type{})) break;
+    } else if (!take_word(std::false_type{})) {
+      break;
     }
     if (fp > stop) break;  // no room for another word (n is 0 if none starts here)
   }
