@@ -710,7 +710,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
       np += static_cast<uint32_t>(tw - tw1);
       // Numbers count as words, without letters.
       const char* const aw1 = aw;
-      if (fp <= stop &&
+      if (fp <= stop && static_cast<unsigned char>(*fp - '0') < 10 &&
           TakeAsciiNumber(&fp, end, base, abase, &aw, &tw, tbase, marks, &pending, &breaks)) {
         number_bytes += static_cast<uint32_t>(aw - aw1);
       }
@@ -870,7 +870,7 @@ __attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimit
       np += static_cast<uint32_t>(tw - tw1);
       // Numbers count as words, without letters.
       const char* const aw1 = aw;
-      if (fp <= stop &&
+      if (fp <= stop && static_cast<unsigned char>(*fp - '0') < 10 &&
           TakeAsciiNumber(&fp, end, base, abase, &aw, &tw, tbase, marks, &pending, &breaks)) {
         number_bytes += static_cast<uint32_t>(aw - aw1);
       }
