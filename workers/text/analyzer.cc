@@ -687,7 +687,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
   Token* const tw0 = tw;
   uint16_t pending = c->pending;
   int breaks = c->breaks;
-  uint32_t np = 0, number_bytes = 0;
+  uint32_t np = 0;
   const unsigned char* const stop = RunStop(c, l, kTail ? 1 : 16);
   for (;;) {
     __m128i v0, v1 = _mm_setzero_si128();
@@ -708,12 +708,6 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
                ((pending = 0), (breaks = 0), true)))) {
       }
       np += static_cast<uint32_t>(tw - tw1);
-      // Numbers count as words, without letters.
-      const char* const aw1 = aw;
-      if (fp <= stop && static_cast<unsigned char>(*fp - '0') < 10 &&
-          TakeAsciiNumber(&fp, end, base, abase, &aw, &tw, tbase, marks, &pending, &breaks)) {
-        number_bytes += static_cast<uint32_t>(aw - aw1);
-      }
       if (fp == at || fp > stop) break;
       continue;
     }
@@ -809,7 +803,7 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
     // here, n is 0 above).
     if (fp > stop) break;
   }
-  *letters += (static_cast<uint32_t>(aw - c->aw) - number_bytes) / 2;  // two bytes each
+  *letters += static_cast<uint32_t>(aw - c->aw) / 2;  // two bytes each
   c->p = fp;
   c->aw = aw;
   c->tw = tw;
