@@ -278,13 +278,18 @@ inline __m128i LoadUpTo16(const uchar* p, const uchar* end) {
 
 // A word of common Arabic letters (CommonArabicRun16) and the marks above
 // among them, at p, ended as EndsArabicWord says: writes its letters,
-// normalised, at w (with room for kMaxFoldBytes) and their number to
-// *letters, and returns the word's end. Returns nullptr for anything else,
+// normalised, at w (with room for kMaxFoldBytes), and returns the word's
+// end and its number of letters. Returns {nullptr, 0} for anything else,
 // or for a word of more than 15 letters or too close to `end` to read 16
-// bytes: the general path takes those.
+// bytes: the general path takes those. (A pair returned in registers: an
+// out-parameter kept the caller's letter count in memory.)
+struct MarkedWord {
+  const uchar* end;
+  int letters;
+};
 template <bool kFoldTeh>
-__attribute__((noinline)) const uchar* GatherMarkedArabicWord(const uchar* p, const uchar* end,
-                                                              char* w, int* letters) {
+__attribute__((noinline)) MarkedWord GatherMarkedArabicWord(const uchar* p, const uchar* end,
+                                                            char* w) {
   int m = 0;
   while (end - p >= 16) {
     if (IsFoldedArabicMark(p)) {
@@ -295,14 +300,13 @@ __attribute__((noinline)) const uchar* GatherMarkedArabicWord(const uchar* p, co
     const int k =
         CommonArabicRun16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), kFoldTeh, &folded);
     if (k == 0) break;
-    if (m + k > 15) return nullptr;
+    if (m + k > 15) return MarkedWord{nullptr, 0};
     _mm_storeu_si128(reinterpret_cast<__m128i*>(w + 2 * m), folded);  // 2 * m + 16 <= 44
     m += k;
     p += 2 * k;
   }
-  if (m == 0 || end - p < 2 || !EndsArabicWord(p)) return nullptr;
-  *letters = m;
-  return p;
+  if (m == 0 || end - p < 2 || !EndsArabicWord(p)) return MarkedWord{nullptr, 0};
+  return MarkedWord{p, m};
 }
 
 // How many of the 16 bytes at p are ASCII letters, counted from the first;
@@ -730,9 +734,10 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
       // nothing: such a word is taken here too, if it is otherwise one of
       // these. GatherMarkedArabicWord writes its letters at aw.
       if (!(n > 0 && end - q >= 2 && IsFoldedArabicMark(q))) break;
-      const unsigned char* e = GatherMarkedArabicWord<kFoldTeh>(fp, end, aw, &n);
-      if (e == nullptr) break;
-      q = e;
+      const MarkedWord mw = GatherMarkedArabicWord<kFoldTeh>(fp, end, aw);
+      if (mw.end == nullptr) break;
+      n = mw.letters;
+      q = mw.end;
       v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(aw));
       v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(aw + 16));
     }
