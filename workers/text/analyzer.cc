@@ -637,6 +637,12 @@ struct FastLimits {
   std::vector<uint32_t>* marks;
 };
 
+// The word-run loops below are functions of their own (noinline), aligned
+// to 64 bytes: with GCC's default 16, the same loop ran up to 6% faster or
+// slower depending on where unrelated changes happened to place it
+// (BM_Segment English: 401.7 MB/s at an address of 16 mod 64, 428.0 at 0).
+#define QALAM_HOT_LOOP __attribute__((noinline, aligned(64)))
+
 // A word-run loop (below): takes a run of words at c->p, returns the number
 // of tokens it appended, of which `*puncts` are punctuation, and adds the
 // words' letters to `*letters`.
@@ -676,8 +682,8 @@ inline const unsigned char* RunStop(const FastCursor* c, const FastLimits& l,
 // REQUIRES: c->p[0] is 0xD8 or 0xD9, c->p + 16 <= end (unless kTail),
 // c->aw <= aw_limit, and kTokRoom tokens of room at c->tw.
 template <bool kStems, bool kFoldTeh, bool kTail>
-__attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimits& l,
-                                                   uint32_t* puncts, uint32_t* letters) {
+QALAM_HOT_LOOP uint32_t TakeArabicWords(FastCursor* c, const FastLimits& l, uint32_t* puncts,
+                                        uint32_t* letters) {
   // Everything in locals: stores through the token and arena pointers may
   // alias `l` and `c`, which would otherwise be reloaded for every word.
   const unsigned char* const base = l.base;
@@ -832,8 +838,8 @@ __attribute__((noinline)) uint32_t TakeArabicWords(FastCursor* c, const FastLimi
 // REQUIRES: c->p[0] is an ASCII letter, c->p + 17 <= end (unless kTail),
 // c->aw <= aw_limit, and kTokRoom tokens of room at c->tw.
 template <bool kStems, bool kTail>
-__attribute__((noinline)) uint32_t TakeLatinWords(FastCursor* c, const FastLimits& l,
-                                                  uint32_t* puncts, uint32_t* letters) {
+QALAM_HOT_LOOP uint32_t TakeLatinWords(FastCursor* c, const FastLimits& l, uint32_t* puncts,
+                                       uint32_t* letters) {
   const unsigned char* const base = l.base;
   const unsigned char* const end = l.end;
   const char* const abase = l.abase;
