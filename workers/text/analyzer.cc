@@ -253,11 +253,14 @@ inline int CommonArabicRun16(__m128i v, bool fold_teh, __m128i* folded) {
 }
 
 // True when the character at p (with at least two readable bytes) always
-// ends an Arabic word: ASCII other than letters, digits and the apostrophe,
-// and the Arabic comma, semicolon and question mark.
+// ends an Arabic word: ASCII other than letters, digits and the apostrophe;
+// the Arabic comma, semicolon and question mark; the no-break space, « and
+// » (the character table agrees: see the tests).
 inline bool EndsArabicWord(const uchar* p) {
   if (p[0] < 0x80) return kAsciiEndsLetterRun[p[0]];
-  return p[0] == 0xD8 && (p[1] == 0x8C || p[1] == 0x9B || p[1] == 0x9F);
+  if (p[0] == 0xD8) return p[1] == 0x8C || p[1] == 0x9B || p[1] == 0x9F;
+  // The no-break space, « and ».
+  return p[0] == 0xC2 && (p[1] == 0xA0 || p[1] == 0xAB || p[1] == 0xBB);
 }
 
 // True for an Arabic diacritic (U+064B-U+0652) or the superscript alef
@@ -1619,6 +1622,23 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
       // The Arabic comma and semicolon: one punctuation token each.
       fpending = 0;
       fbreaks = 0;
+      continue;
+    } else if (b0 == 0xC2 && end - fp >= 2 && (fp[1] == 0xA0 || fp[1] == 0xAB || fp[1] == 0xBB)) {
+      // The no-break space, « and », as the general path takes them: a
+      // space, and one punctuation token each.
+      if (fp[1] == 0xA0) {
+        fpending |= kTokSpaceBefore;
+      } else {
+        const uint16_t f = GetCharInfo(fp[1]).flags;  // U+00AB, U+00BB
+        if (fpending & kTokNewlineBefore) marks.push_back(static_cast<uint32_t>(tw - tbase));
+        const uint32_t at = static_cast<uint32_t>(fp - base);
+        AppendToken(&tw, at, at + 2, static_cast<uint32_t>(aw - abase), 0, 0, 0,
+                    (f & kCharPunct) ? TokenKind::kPunct : TokenKind::kSymbol,
+                    fpending | PunctFlags(f), 0, 0);
+        fpending = 0;
+        fbreaks = 0;
+      }
+      fp += 2;
       continue;
     }
     arena.Commit(aw);  // the general path writes through the arena
