@@ -21,6 +21,13 @@ namespace qalam {
 namespace text {
 namespace {
 
+// The helpers the fast paths call for every token: always inlined. Left to
+// GCC's unit-wide inlining budget, a helper that takes the loop's pointers
+// by address (TakeAsciiPunct) stopped being inlined when unrelated code
+// grew, which put those pointers in memory for every word (BM_Segment
+// English 437 -> 405 MB/s).
+#define QALAM_INLINE inline __attribute__((always_inline))
+
 using uchar = unsigned char;
 
 // Decodes at p, which may hold invalid UTF-8: never reads past `end` and
@@ -221,7 +228,7 @@ constexpr AsciiEndsLatinWord kAsciiEndsLatinWord;
 // by the general step (or GatherMarkedArabicWord). The unit tests check
 // this against the normaliser for every two-byte character.
 #ifdef __SSE2__
-inline int CommonArabicRun16(__m128i v, bool fold_teh, __m128i* folded) {
+QALAM_INLINE int CommonArabicRun16(__m128i v, bool fold_teh, __m128i* folded) {
   // Lanes as big-endian 16-bit values (lead byte high) for comparing.
   const __m128i be = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
   const __m128i zero = _mm_setzero_si128();
@@ -256,7 +263,7 @@ inline int CommonArabicRun16(__m128i v, bool fold_teh, __m128i* folded) {
 // ends an Arabic word: ASCII other than letters, digits and the apostrophe;
 // the Arabic comma, semicolon and question mark; the no-break space, « and
 // » (the character table agrees: see the tests).
-inline bool EndsArabicWord(const uchar* p) {
+QALAM_INLINE bool EndsArabicWord(const uchar* p) {
   if (p[0] < 0x80) return kAsciiEndsLetterRun[p[0]];
   if (p[0] == 0xD8) return p[1] == 0x8C || p[1] == 0x9B || p[1] == 0x9F;
   // The no-break space, « and ».
@@ -266,7 +273,7 @@ inline bool EndsArabicWord(const uchar* p) {
 // True for an Arabic diacritic (U+064B-U+0652) or the superscript alef
 // (U+0670) at p (two readable bytes): marks that normalisation removes and
 // that do not count as letters.
-inline bool IsFoldedArabicMark(const uchar* p) {
+QALAM_INLINE bool IsFoldedArabicMark(const uchar* p) {
   return p[0] == 0xD9 && (static_cast<uchar>(p[1] - 0x8B) <= 0x92 - 0x8B || p[1] == 0xB0);
 }
 
@@ -368,7 +375,7 @@ constexpr const uint8_t* kLatinWordEnd = kLatinWordEndTable.v;
 // domains, dotted abbreviations); an apostrophe only before a letter
 // (don't; before a non-ASCII byte we let the general path decide); ':' only
 // in http:// https:// ftp:// (so words of h or f go the general way).
-inline bool LatinWordEndsAt(uchar b0, const uchar* q) {
+QALAM_INLINE bool LatinWordEndsAt(uchar b0, const uchar* q) {
   if (*q == '.') return !IsAsciiAlnum(q[1]);
   if (*q == '\'') return q[1] < 0x80 && !IsAsciiAlpha(q[1]);
   const uchar first = static_cast<uchar>(b0 | 0x20);
@@ -449,7 +456,7 @@ const ArabicCommaActions kArabicCommaActions;
 // and stalled a dozen cycles per token; emplace_back() and per-field stores
 // cost a call and a zero fill; push_back itself reloaded and rewrote the
 // vector's end pointer in memory for every token.)
-inline void AppendToken(Token** tw, uint32_t begin, uint32_t end,
+QALAM_INLINE void AppendToken(Token** tw, uint32_t begin, uint32_t end,
                         uint32_t norm_off, uint32_t norm_len, uint32_t stem_len,
                         uint32_t stem_skip, TokenKind kind, uint16_t flags, uint64_t norm_hash,
                         uint64_t stem_hash) {
@@ -490,7 +497,7 @@ inline void AppendToken(Token** tw, uint32_t begin, uint32_t end,
 // If the byte at *p (< end) is a one-byte punctuation or symbol token that
 // follows a token directly (so its flags are its own), appends it and moves
 // *p past it. The same test and token as the ASCII step of Scan's loop.
-inline bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
+QALAM_INLINE bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
                            const unsigned char* base, const char* abase, const char* aw,
                            Token** tw, const Token* tbase, std::vector<uint32_t>* marks) {
   const unsigned char c = **p;
@@ -512,7 +519,7 @@ inline bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
 
 // The same for the Arabic comma and semicolon at *p (two bytes), which get
 // the flags `pending`.
-inline bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
+QALAM_INLINE bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
                             const unsigned char* base, const char* abase, const char* aw,
                             Token** tw, uint16_t pending = 0) {
   const unsigned char* q = *p;
@@ -531,7 +538,7 @@ inline bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
 // the next byte is no ender and no lead byte of one, or the text ends),
 // with the flags and line-break count the general path would give it.
 // False, taking nothing, for any other byte.
-inline bool TakeAsciiSeparator(const unsigned char** p, const unsigned char* end,
+QALAM_INLINE bool TakeAsciiSeparator(const unsigned char** p, const unsigned char* end,
                                const unsigned char* base, const char* abase, const char* aw,
                                Token** tw, const Token* tbase, std::vector<uint32_t>* marks,
                                uint16_t* pending, int* breaks) {
@@ -608,7 +615,7 @@ constexpr ptrdiff_t kTokRoom = 4;
 #if defined(__SSE2__) && defined(__x86_64__)
 // Stores a token's begin, end, norm_off and norm_len as two 64-bit words
 // (field by field, GCC gathered them in a vector register first).
-inline void StoreTokenSpans(Token* t, uint32_t begin, uint32_t end, uint32_t norm_off,
+QALAM_INLINE void StoreTokenSpans(Token* t, uint32_t begin, uint32_t end, uint32_t norm_off,
                             uint32_t norm_len) {
   static_assert(offsetof(Token, begin) == 0 && offsetof(Token, end) == 4 &&
                     offsetof(Token, norm_off) == 8 && offsetof(Token, norm_len) == 12,
