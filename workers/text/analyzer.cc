@@ -740,10 +740,13 @@ QALAM_HOT_LOOP uint32_t TakeArabicWords(FastCursor* c, const FastLimits& l, uint
       fits = n < 16;
     }
     // q <= end. The word ends where EndsArabicWord says, which reads two
-    // bytes; at the end of the text, there or with the last byte.
+    // bytes; at the end of the text, there or with the last byte. A word
+    // that ends the text is the tail version's (only a long word, read
+    // with a padded load, gets here in the other): what follows the word
+    // below reads a byte after it.
     const unsigned char* q = fp + 2 * n;
     const bool ends = end - q >= 2 ? EndsArabicWord(q)
-                      : q == end   ? true
+                      : q == end   ? kTail
                                    : *q < 0x80 && kAsciiEndsLetterRun[*q];
     if (!(n > 0 && fits && ends)) {
       // The diacritics of a word (tanween in أيضاً, a shadda) fold to
