@@ -456,10 +456,10 @@ const ArabicCommaActions kArabicCommaActions;
 // and stalled a dozen cycles per token; emplace_back() and per-field stores
 // cost a call and a zero fill; push_back itself reloaded and rewrote the
 // vector's end pointer in memory for every token.)
-QALAM_INLINE void AppendToken(Token** tw, uint32_t begin, uint32_t end,
-                        uint32_t norm_off, uint32_t norm_len, uint32_t stem_len,
-                        uint32_t stem_skip, TokenKind kind, uint16_t flags, uint64_t norm_hash,
-                        uint64_t stem_hash) {
+QALAM_INLINE void AppendToken(Token** tw, uint32_t begin, uint32_t end, uint32_t norm_off,
+                              uint32_t norm_len, uint32_t stem_len, uint32_t stem_skip,
+                              TokenKind kind, uint16_t flags, uint64_t norm_hash,
+                              uint64_t stem_hash) {
   Token& t = **tw;
 #if defined(__SSE2__) && defined(__x86_64__)
   static_assert(sizeof(Token) == 40 && offsetof(Token, begin) == 0 && offsetof(Token, end) == 4 &&
@@ -494,21 +494,26 @@ QALAM_INLINE void AppendToken(Token** tw, uint32_t begin, uint32_t end,
   ++*tw;
 }
 
+// True when the ASCII byte at q (< end), whose action is `act`, is a token
+// of its own: a punctuation or symbol mark, or a lone . ! or ? (the next
+// byte is no ender and no lead byte of one, or the text ends).
+QALAM_INLINE bool IsOneByteToken(const AsciiAction& act, const unsigned char* q,
+                                 const unsigned char* end) {
+  return act.what == AsciiAction::kToken ||
+         (act.what == AsciiAction::kEnder &&
+          (q + 1 == end || (q[1] < 0x80 && kAsciiActions.v[q[1]].what != AsciiAction::kEnder)));
+}
+
 // If the byte at *p (< end) is a one-byte punctuation or symbol token that
 // follows a token directly (so its flags are its own), appends it and moves
 // *p past it. The same test and token as the ASCII step of Scan's loop.
 QALAM_INLINE bool TakeAsciiPunct(const unsigned char** p, const unsigned char* end,
-                           const unsigned char* base, const char* abase, const char* aw,
-                           Token** tw, const Token* tbase, std::vector<uint32_t>* marks) {
+                                 const unsigned char* base, const char* abase, const char* aw,
+                                 Token** tw, const Token* tbase, std::vector<uint32_t>* marks) {
   const unsigned char c = **p;
   if (c >= 0x80) return false;
   const AsciiAction& act = kAsciiActions.v[c];
-  if (!(act.what == AsciiAction::kToken ||
-        (act.what == AsciiAction::kEnder &&
-         (*p + 1 == end ||
-          ((*p)[1] < 0x80 && kAsciiActions.v[(*p)[1]].what != AsciiAction::kEnder))))) {
-    return false;
-  }
+  if (!IsOneByteToken(act, *p, end)) return false;
   if (act.mark) marks->push_back(static_cast<uint32_t>(*tw - tbase));
   const uint32_t at = static_cast<uint32_t>(*p - base);
   AppendToken(tw, at, at + 1, static_cast<uint32_t>(aw - abase), 0, 0, 0, act.kind, act.flags,
@@ -520,8 +525,8 @@ QALAM_INLINE bool TakeAsciiPunct(const unsigned char** p, const unsigned char* e
 // The same for the Arabic comma and semicolon at *p (two bytes), which get
 // the flags `pending`.
 QALAM_INLINE bool TakeArabicComma(const unsigned char** p, const unsigned char* end,
-                            const unsigned char* base, const char* abase, const char* aw,
-                            Token** tw, uint16_t pending = 0) {
+                                  const unsigned char* base, const char* abase, const char* aw,
+                                  Token** tw, uint16_t pending = 0) {
   const unsigned char* q = *p;
   if (!(q[0] == 0xD8 && q + 1 < end && (q[1] == 0x8C || q[1] == 0x9B))) return false;
   const AsciiAction& act = kArabicCommaActions.v[q[1] == 0x9B];
@@ -534,14 +539,13 @@ QALAM_INLINE bool TakeArabicComma(const unsigned char** p, const unsigned char* 
 
 // Scan's ASCII step for white space and one-byte punctuation, shared with
 // the word-run loops: takes the byte at *p (< end) if it is a space, a line
-// feed, or a punctuation mark that is a token of its own (a lone . ! or ?:
-// the next byte is no ender and no lead byte of one, or the text ends),
+// feed, or a punctuation mark that is a token of its own (IsOneByteToken),
 // with the flags and line-break count the general path would give it.
 // False, taking nothing, for any other byte.
 QALAM_INLINE bool TakeAsciiSeparator(const unsigned char** p, const unsigned char* end,
-                               const unsigned char* base, const char* abase, const char* aw,
-                               Token** tw, const Token* tbase, std::vector<uint32_t>* marks,
-                               uint16_t* pending, int* breaks) {
+                                     const unsigned char* base, const char* abase, const char* aw,
+                                     Token** tw, const Token* tbase, std::vector<uint32_t>* marks,
+                                     uint16_t* pending, int* breaks) {
   const unsigned char* const q = *p;
   if (*q >= 0x80) return false;
   const AsciiAction act = kAsciiActions.v[*q];
@@ -550,10 +554,7 @@ QALAM_INLINE bool TakeAsciiSeparator(const unsigned char** p, const unsigned cha
   } else if (act.what == AsciiAction::kLineFeed) {
     *pending |= kTokSpaceBefore | kTokNewlineBefore;
     if (++*breaks >= 2) *pending |= kTokParagraphBefore;
-  } else if (act.what == AsciiAction::kToken ||
-             (act.what == AsciiAction::kEnder &&
-              (q + 1 == end ||
-               (q[1] < 0x80 && kAsciiActions.v[q[1]].what != AsciiAction::kEnder)))) {
+  } else if (IsOneByteToken(act, q, end)) {
     if (act.mark || (*pending & kTokNewlineBefore)) {
       marks->push_back(static_cast<uint32_t>(*tw - tbase));
     }
@@ -616,7 +617,7 @@ constexpr ptrdiff_t kTokRoom = 4;
 // Stores a token's begin, end, norm_off and norm_len as two 64-bit words
 // (field by field, GCC gathered them in a vector register first).
 QALAM_INLINE void StoreTokenSpans(Token* t, uint32_t begin, uint32_t end, uint32_t norm_off,
-                            uint32_t norm_len) {
+                                  uint32_t norm_len) {
   static_assert(offsetof(Token, begin) == 0 && offsetof(Token, end) == 4 &&
                     offsetof(Token, norm_off) == 8 && offsetof(Token, norm_len) == 12,
                 "Token layout");
@@ -1501,7 +1502,6 @@ void Analyzer::Scan(absl::string_view text, AnalyzedText* out) const {
     return aw;
   };
 
-  // Counts kept in registers by the fast paths, added to `out` at the end.
   // Counts kept by the fast paths, added to `out` at the end.
   uint32_t fast_words = 0, fast_arabic_letters = 0, fast_latin_letters = 0;
 #if defined(__SSE2__) && defined(__x86_64__)
