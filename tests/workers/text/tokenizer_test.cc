@@ -385,38 +385,50 @@ std::string Word(int kind, int n) {
   return w;
 }
 
-// The fast paths classify 16 or 32 bytes at a time and need 16, 17 or 32
-// bytes after a token's start: words of every length up to past those
-// windows, followed by every kind of character, then by a second
-// character, then by text ending at every distance around the windows'.
-TEST(Tokenizer, FastPathsAgreeWithTheGeneralPath) {
-  const std::vector<std::string> followers = Followers();
+// Calls check(fast, slow, option index, word) for every set of options
+// (AllOptions), with an analyser and one restricted to its general path,
+// and for every test word (Word: each kind, every length); stops at the
+// first fatal failure.
+template <typename Check>
+void ForEveryWordAndOptions(Check check) {
   const std::vector<AnalyzerOptions> options = AllOptions();
   for (size_t oi = 0; oi < options.size(); ++oi) {
     Analyzer fast(options[oi]), slow(options[oi]);
     AnalyzerTestPeer::DisableFastPaths(&slow);
     for (int kind = 0; kind < 8; ++kind) {
       for (int n = 1; n <= (kind == 7 ? 20 : 18); ++n) {
-        const std::string word = Word(kind, n);
-        for (size_t fi = 0; fi < followers.size(); ++fi) {
-          // The other options change only the Arabic letters and stems:
-          // fewer followers will do for them.
-          if (oi > 0 && fi % 5 != 0) continue;
-          const std::string& f = followers[fi];
-          for (const char* next : {" ", "a", "1", "ب", "'", ".", "//x"}) {
-            for (int pad : {0, 1, 15, 16, 17, 31, 32, 33}) {
-              for (const char* before : {"", "\n", "x("}) {
-                std::string text = before + word + f + next;
-                text.append(static_cast<size_t>(pad), pad % 2 ? ' ' : 'q');
-                ExpectSameAsGeneralPath(fast, slow, text);
-                if (HasFatalFailure()) return;
-              }
-            }
+        check(fast, slow, oi, Word(kind, n));
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+// The fast paths classify 16 or 32 bytes at a time and need 16, 17 or 32
+// bytes after a token's start: words of every length up to past those
+// windows, followed by every kind of character, then by a second
+// character, then by text ending at every distance around the windows'.
+TEST(Tokenizer, FastPathsAgreeWithTheGeneralPath) {
+  const std::vector<std::string> followers = Followers();
+  ForEveryWordAndOptions([&](const Analyzer& fast, const Analyzer& slow, size_t oi,
+                             const std::string& word) {
+    for (size_t fi = 0; fi < followers.size(); ++fi) {
+      // The other options change only the Arabic letters and stems: fewer
+      // followers will do for them.
+      if (oi > 0 && fi % 5 != 0) continue;
+      const std::string& f = followers[fi];
+      for (const char* next : {" ", "a", "1", "ب", "'", ".", "//x"}) {
+        for (int pad : {0, 1, 15, 16, 17, 31, 32, 33}) {
+          for (const char* before : {"", "\n", "x("}) {
+            std::string text = before + word + f + next;
+            text.append(static_cast<size_t>(pad), pad % 2 ? ' ' : 'q');
+            ExpectSameAsGeneralPath(fast, slow, text);
+            if (HasFatalFailure()) return;
           }
         }
       }
     }
-  }
+  });
 }
 
 // Texts that end right after a word, a number or a mark, of every length
@@ -425,26 +437,20 @@ TEST(Tokenizer, FastPathsAgreeWithTheGeneralPath) {
 // here. (A long Arabic word ending the text was read one byte past it; the
 // fuzzer found it, these texts now cover it.)
 TEST(Tokenizer, FastPathsReadNothingPastTheText) {
-  const std::vector<AnalyzerOptions> options = AllOptions();
-  for (size_t oi = 0; oi < options.size(); ++oi) {
-    Analyzer fast(options[oi]), slow(options[oi]);
-    AnalyzerTestPeer::DisableFastPaths(&slow);
-    for (int kind = 0; kind < 8; ++kind) {
-      for (int n = 1; n <= (kind == 7 ? 20 : 18); ++n) {
-        for (const char* last : {"", ".", "\u060C", "\u064B", " ", "?!", "\u00BB"}) {
-          for (int before : {0, 1, 2, 15, 16, 17, 31, 33}) {
-            std::string text(static_cast<size_t>(before), before % 2 ? ' ' : 'q');
-            if (before > 0) text.back() = ' ';
-            text += Word(kind, n) + last;
-            std::unique_ptr<char[]> exact(new char[text.size()]);
-            std::memcpy(exact.get(), text.data(), text.size());
-            ExpectSameAsGeneralPath(fast, slow, absl::string_view(exact.get(), text.size()));
-            if (HasFatalFailure()) return;
-          }
-        }
+  ForEveryWordAndOptions([&](const Analyzer& fast, const Analyzer& slow, size_t,
+                             const std::string& word) {
+    for (const char* last : {"", ".", "\u060C", "\u064B", " ", "?!", "\u00BB"}) {
+      for (int before : {0, 1, 2, 15, 16, 17, 31, 33}) {
+        std::string text(static_cast<size_t>(before), before % 2 ? ' ' : 'q');
+        if (before > 0) text.back() = ' ';
+        text += word + last;
+        std::unique_ptr<char[]> exact(new char[text.size()]);
+        std::memcpy(exact.get(), text.data(), text.size());
+        ExpectSameAsGeneralPath(fast, slow, absl::string_view(exact.get(), text.size()));
+        if (HasFatalFailure()) return;
       }
     }
-  }
+  });
 }
 
 // Random mixtures of words, numbers, URLs, punctuation and white space.
