@@ -68,15 +68,107 @@ inline uint64_t ArabicHead(const unsigned char* p, size_t bytes) {
   return v;
 }
 
+// A word's last four letters as a little-endian word (memory order, the
+// last letter in the top 16 bits), zeros before the word's first: the
+// suffix steps below read only these. For a word of `bytes` (at least 2)
+// bytes at p, with 8 readable bytes at p. One load, never before p (for
+// the analyser, whose 16-byte store of the word it reads back: a load that
+// also covered bytes before the store could not be forwarded from it).
+inline uint64_t ArabicLast4Padded(const unsigned char* p, size_t bytes) {
+  const size_t off = bytes >= 8 ? bytes - 8 : 0;
+  uint64_t v;
+  std::memcpy(&v, p + off, 8);
+  return v << (8 * (off + 8 - bytes));
+}
+
+// ArabicLast4Padded reading only the word's `bytes` bytes at p.
+inline uint64_t ArabicLast4(const unsigned char* p, size_t bytes) {
+  if (bytes >= 8) return ArabicLast4Padded(p, bytes);
+  unsigned char buf[8] = {};
+  std::memcpy(buf, p, bytes);
+  return ArabicLast4Padded(buf, bytes);
+}
+
+// Light10's suffix steps as stemmer.h states them, on the letters [b, e):
+// each suffix in order, at most once. The stemmer below computes the usual
+// case without branches, and comes here for the rare word whose last four
+// letters it does not cover (سياساتها). REQUIRES: e - b >= 2.
+template <typename Letters>
+__attribute__((noinline)) size_t StripArabicSuffixes(const Letters& w, size_t b, size_t e) {
+  uint32_t tail = w.At2(e - 2);  // the last letter in the high half
+  for (uint32_t suffix : {MPair(kHeh, kAlef), MPair(kAlef, kNoon), MPair(kAlef, kTeh),
+                          MPair(kWaw, kNoon), MPair(kYeh, kNoon), MPair(kYeh, kHeh),
+                          MPair(kYeh, kTehM)}) {  // ها ان ات ون ين يه ية
+    if (tail == suffix && e - b >= 4) {
+      e -= 2;
+      tail = w.At2(e - 2);  // e - 2 >= b: in bounds
+    }
+  }
+  for (uint16_t suffix : {M(kHeh), M(kTehM), M(kYeh)}) {  // ه ة ي
+    if (static_cast<uint16_t>(tail >> 16) == suffix && e - b >= 3) {
+      --e;
+      tail = w.At2(e - 2);
+    }
+  }
+  return e;
+}
+
+// A set of up to 2^kBits 16- or 32-bit letter codes (memory order), placed
+// by a multiplicative hash chosen so that they fall in different slots:
+// membership is one multiply, one load and one compare, without a branch.
+template <typename T, int kBits, uint32_t kMul>
+struct LetterSet {
+  static constexpr uint32_t Slot(uint32_t x) { return (x * kMul) >> (32 - kBits); }
+  T slots[1 << kBits];
+  bool ok;  // no two members share a slot, and none is 0
+  template <size_t N>
+  constexpr explicit LetterSet(const T (&members)[N]) : slots(), ok(true) {
+    for (T x : members) {
+      if (x == 0 || slots[Slot(x)] != 0) ok = false;
+      slots[Slot(x)] = x;
+    }
+  }
+  // Empty slots hold 0, which no letter is.
+  bool Has(T x) const { return slots[Slot(x)] == x; }
+};
+
+// The two-letter suffixes ها ان ات ون ين يه ية.
+inline constexpr uint32_t kPairSuffixList[] = {
+    MPair(kHeh, kAlef), MPair(kAlef, kNoon), MPair(kAlef, kTeh), MPair(kWaw, kNoon),
+    MPair(kYeh, kNoon), MPair(kYeh, kHeh),   MPair(kYeh, kTehM)};
+inline constexpr LetterSet<uint32_t, 4, 0x165667B1u> kPairSuffixes(kPairSuffixList);
+// The last two letters left after a two-letter suffix, for which the usual
+// case does not hold: another two-letter suffix (which Light10 removes too
+// if it comes later in the list), or ةه (the one-letter steps could go on
+// to a fifth letter from the end).
+inline constexpr uint32_t kAfterPairSuffixList[] = {
+    MPair(kHeh, kAlef), MPair(kAlef, kNoon), MPair(kAlef, kTeh), MPair(kWaw, kNoon),
+    MPair(kYeh, kNoon), MPair(kYeh, kHeh),   MPair(kYeh, kTehM), MPair(kTehM, kHeh)};
+inline constexpr LetterSet<uint32_t, 4, 0x165667B1u> kAfterPairSuffix(kAfterPairSuffixList);
+// The one-letter steps remove ه, then ة, then ي: the letters they remove
+// at the end of a word read, in order, as one of ي ة ه يه ية ةه يةه. So
+// how many they would remove (the budget aside) is: one if the last letter
+// is ه ة or ي, one more if the last two are ةه يه or ية, one more if the
+// last three are يةه.
+inline constexpr uint16_t kOneLetterSuffixList[] = {M(kHeh), M(kTehM), M(kYeh)};
+inline constexpr LetterSet<uint16_t, 2, 0x165667B1u> kOneLetterSuffixes(kOneLetterSuffixList);
+inline constexpr uint32_t kOneLetterPairList[] = {MPair(kTehM, kHeh), MPair(kYeh, kHeh),
+                                                  MPair(kYeh, kTehM)};
+inline constexpr LetterSet<uint32_t, 2, 0x27D4EB2Fu> kOneLetterPairs(kOneLetterPairList);
+static_assert(kPairSuffixes.ok && kAfterPairSuffix.ok && kOneLetterSuffixes.ok &&
+                  kOneLetterPairs.ok,
+              "each letter set needs a multiplier that gives its members slots of their own");
+
 // Light10 (see stemmer.h) on `letters` normalised Arabic letters at w.
 // head: the first four letters as a little-endian word (memory order;
-// anything beyond the word), which the analyser's fast path has in a
-// register.
+// anything beyond the word); last4: the last four (ArabicLast4). The
+// analyser's fast path has the first in a register.
 template <typename Letters>
-inline StemSpan StemArabicWord(const Letters& w, size_t letters, uint64_t head) {
-  if (letters < 3) return StemSpan{0, static_cast<uint32_t>(2 * letters)};
-  // The prefix decisions are computed, not branched on: whether a word has
-  // the article is unpredictable (about 40% do).
+inline StemSpan StemArabicWord(const Letters& w, size_t letters, uint64_t head, uint64_t last4) {
+  // Every step below is computed, not branched on: whether a word has the
+  // article (about 40% do) or a suffix (a third) is unpredictable. Words
+  // of fewer than 3 letters need no test of their own: every step needs
+  // more letters than they have.
   // The letters compared, in memory order (constants: clang warns about
   // '|' and '&' on comparisons with calls in them).
   constexpr uint16_t kMWaw = M(kWaw), kMBeh = M(kBeh), kMKaf = M(kKaf), kMFeh = M(kFeh);
@@ -100,28 +192,28 @@ inline StemSpan StemArabicWord(const Letters& w, size_t letters, uint64_t head) 
   const uint32_t c01 = static_cast<uint32_t>(rest);
   const uint32_t two = ((c01 == kMLamLam) | (c01 == kMAlefLam0)) & (n >= 4);
   const size_t b = waw + 3 * three + 2 * two;  // first letter of the stem
-  size_t e = letters;                           // one past its last letter
-  // 3. Suffixes in Light10's order, each at most once, keeping 2 letters.
-  //    Here branches are the cheaper choice: most words match no suffix,
-  //    so the compares are predictable, while branch-free versions (a chain
-  //    of ten dependent reloads; rank tables on the last pairs) cost more
-  //    instructions than the mispredictions they saved. The last two
-  //    letters stay in one register, reloaded only after a removal.
-  uint32_t tail = w.At2(e - 2);  // the last letter in the high half
-  for (uint32_t suffix : {MPair(kHeh, kAlef), MPair(kAlef, kNoon), MPair(kAlef, kTeh),
-                          MPair(kWaw, kNoon), MPair(kYeh, kNoon), MPair(kYeh, kHeh),
-                          MPair(kYeh, kTehM)}) {  // ها ان ات ون ين يه ية
-    if (tail == suffix && e - b >= 4) {
-      e -= 2;
-      tail = w.At2(e - 2);  // e - 2 >= b: in bounds
-    }
+  // 3. Suffixes in Light10's order, each at most once, keeping 2 letters:
+  //    a two-letter suffix (at most one of the seven is the last pair),
+  //    then the one-letter steps on the last four letters left.
+  const size_t cut2 =
+      kPairSuffixes.Has(static_cast<uint32_t>(last4 >> 32)) & (letters - b >= 4);
+  // One branch, on all three conditions at once (the compiler would branch
+  // on each, and cut2 is unpredictable: the empty asm makes it compute
+  // their conjunction first).
+  size_t again = cut2 & kAfterPairSuffix.Has(static_cast<uint32_t>(last4)) & (letters - b >= 6);
+  asm("" : "+r"(again));
+  if (again) {
+    const size_t e = StripArabicSuffixes(w, b, letters);  // rare: the steps as written
+    return StemSpan{static_cast<uint32_t>(2 * b), static_cast<uint32_t>(2 * (e - b))};
   }
-  for (uint16_t suffix : {M(kHeh), M(kTehM), M(kYeh)}) {  // ه ة ي
-    if (static_cast<uint16_t>(tail >> 16) == suffix && e - b >= 3) {
-      --e;
-      tail = w.At2(e - 2);
-    }
-  }
+  size_t e = letters - 2 * cut2;  // one past the stem's last letter
+  const uint64_t last = last4 << (32 * cut2);  // its last letters (two, or four)
+  const size_t one = kOneLetterSuffixes.Has(static_cast<uint16_t>(last >> 48)) +
+                     kOneLetterPairs.Has(static_cast<uint32_t>(last >> 32)) +
+                     ((last >> 16) == (MPair(kYeh, kTehM) | uint64_t{M(kHeh)} << 32));
+  // Each one-letter step keeps at least 2 letters (e - b >= 1 here).
+  const size_t room = e - b >= 2 ? e - b - 2 : 0;
+  e -= one < room ? one : room;
   return StemSpan{static_cast<uint32_t>(2 * b), static_cast<uint32_t>(2 * (e - b))};
 }
 

@@ -25,7 +25,8 @@ inline bool HasVowel(const char* p, size_t n) {
 StemSpan StemArabicLetters(absl::string_view norm) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(norm.data());
   return internal::StemArabicWord(internal::MemLetters{p}, norm.size() / 2,
-                                  internal::ArabicHead(p, norm.size()));
+                                  internal::ArabicHead(p, norm.size()),
+                                  internal::ArabicLast4(p, norm.size()));
 }
 
 StemSpan StemArabic(absl::string_view norm) {

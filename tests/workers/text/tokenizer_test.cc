@@ -244,6 +244,48 @@ TEST(Tokenizer, EveryPathNormalisesLikeTheNormalizer) {
   }
 }
 
+// The Arabic fast path stems a word from registers and from the arena
+// (the last four letters read back with one load): every word of up to 4
+// letters over the letters of Light10's affixes and two others, and longer
+// ones ending in chains of suffixes, must get the stem StemArabic gives.
+TEST(Tokenizer, ArabicFastPathStemsLikeTheStemmer) {
+  const std::vector<std::string> alphabet = {"ا", "ل", "و", "ب", "ك", "ف", "ه",
+                                             "ت", "ن", "ي", "ة", "ر", "س"};
+  std::vector<std::string> words = {""}, all;
+  for (int len = 1; len <= 4; ++len) {
+    std::vector<std::string> longer;
+    for (const std::string& w : words) {
+      for (const std::string& l : alphabet) longer.push_back(w + l);
+    }
+    words.swap(longer);
+    all.insert(all.end(), words.begin(), words.end());
+  }
+  std::mt19937 rng(5);
+  const char* const tails[] = {"ها", "اتها", "ينها", "ونها", "يةه", "يةي", "ياتها", "انين",
+                               "يهي", "ةي", "يةية", "اتين", "ونيه", "هي", "ةه", "يه"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string w;
+    const int len = 1 + static_cast<int>(rng() % 12);
+    for (int k = 0; k < len; ++k) w += alphabet[rng() % alphabet.size()];
+    all.push_back(w + tails[rng() % (sizeof(tails) / sizeof(tails[0]))]);
+  }
+  for (bool teh : {false, true}) {
+    AnalyzerOptions o;
+    o.normalizer.fold_teh_marbuta = teh;
+    Analyzer a(o);
+    std::string text;
+    for (size_t i = 0; i < all.size(); ++i) {
+      text += all[i];
+      text += i % 7 == 6 ? ". " : " ";
+      if (text.size() > 4000 || i + 1 == all.size()) {
+        ExpectTokensConsistent(a, text);
+        if (HasFatalFailure()) return;
+        text.clear();
+      }
+    }
+  }
+}
+
 TEST(Tokenizer, EnglishWordsOfEveryShapeNormaliseLikeTheNormalizer) {
   Analyzer a;
   std::string text;
