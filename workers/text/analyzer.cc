@@ -962,7 +962,9 @@ QALAM_HOT_LOOP uint32_t TakeLatinWords(FastCursor* c, const FastLimits& l, uint3
         s = StemEnglishLetters(absl::string_view(w, n)).len;
         stem_hash = HashShort(a & kHashTailMasks.lo[s], b & kHashTailMasks.hi[s], s);
       } else if (kStems &&
-                 internal::EnglishStemCandidate(static_cast<unsigned char>(q[-1] | 0x20), n)) {
+                 internal::EnglishStemCandidate(
+                     static_cast<unsigned char>(q[-1 - (n >= 2)] | 0x20),  // q - 1 if n is 1
+                     static_cast<unsigned char>(q[-1] | 0x20), n)) {
         if (q - base >= 8) {
           s = internal::StemEnglishTail(LoadLe64(q - 8) | 0x2020202020202020u, n,
                                         internal::FirstEnglishVowel(lower));

@@ -23,15 +23,31 @@ constexpr uint64_t LeBytes(const char* s, int k) {
   return v;
 }
 
-// True when StemEnglishLetters may shorten a word of letters a-z whose
-// last letter is `last` and whose length is n: every rule needs n >= 4 and
-// a word ending in s (plurals), g (-ing), d (-ed) or y (-ly). About three
-// English words in four are not candidates.
-inline bool EnglishStemCandidate(unsigned char last, uint32_t n) {
-  constexpr uint32_t kEnds = (1u << ('s' - 'a')) | (1u << ('g' - 'a')) | (1u << ('d' - 'a')) |
-                             (1u << ('y' - 'a'));
-  // One branch for the caller, not two (n >= 4 && ...).
-  return ((kEnds >> ((last - 'a') & 31)) & static_cast<uint32_t>(n >= 4)) != 0;
+// For each last letter of a word (a-z, by position in the alphabet), the
+// letters before it with which StemEnglishLetters may shorten the word: any
+// but s u i before a final s (plurals; classes, cities, runs but not class,
+// bus, this), e before d (-ed), n before g (-ing), l before y (-ly).
+struct EnglishStemEnds {
+  uint32_t prev[32];
+  constexpr EnglishStemEnds() : prev() {
+    auto bit = [](char c) { return 1u << (c - 'a'); };
+    prev['s' - 'a'] = ((1u << 26) - 1) & ~(bit('s') | bit('u') | bit('i'));
+    prev['d' - 'a'] = bit('e');
+    prev['g' - 'a'] = bit('n');
+    prev['y' - 'a'] = bit('l');
+  }
+};
+inline constexpr EnglishStemEnds kEnglishStemEnds;
+
+// True when StemEnglishLetters may shorten a word of letters a-z whose last
+// two letters are `prev` and `last` (lower case) and whose length is n:
+// every rule needs n >= 4 and one of the endings above. About five English
+// words in six are not candidates (in en-cnn's news; with the last letter
+// alone, three in four).
+inline bool EnglishStemCandidate(unsigned char prev, unsigned char last, uint32_t n) {
+  // One branch for the caller, not three.
+  return ((kEnglishStemEnds.prev[(last - 'a') & 31] >> ((prev - 'a') & 31)) &
+          static_cast<uint32_t>(n >= 4)) != 0;
 }
 
 // StemEnglishLetters for a word of n (4..15) letters a-z, given as
