@@ -81,9 +81,11 @@ inline uint64_t ArabicLast4Padded(const unsigned char* p, size_t bytes) {
   return v << (8 * (off + 8 - bytes));
 }
 
-// ArabicLast4Padded reading only the word's `bytes` bytes at p.
+// ArabicLast4Padded reading only the word's `bytes` bytes at p (which may
+// be none: a word of tatweel alone normalises to nothing).
 inline uint64_t ArabicLast4(const unsigned char* p, size_t bytes) {
   if (bytes >= 8) return ArabicLast4Padded(p, bytes);
+  if (bytes < 2) return 0;
   unsigned char buf[8] = {};
   std::memcpy(buf, p, bytes);
   return ArabicLast4Padded(buf, bytes);
@@ -211,7 +213,8 @@ inline StemSpan StemArabicWord(const Letters& w, size_t letters, uint64_t head, 
   const size_t one = kOneLetterSuffixes.Has(static_cast<uint16_t>(last >> 48)) +
                      kOneLetterPairs.Has(static_cast<uint32_t>(last >> 32)) +
                      ((last >> 16) == (MPair(kYeh, kTehM) | uint64_t{M(kHeh)} << 32));
-  // Each one-letter step keeps at least 2 letters (e - b >= 1 here).
+  // Each one-letter step keeps at least 2 letters (a word of fewer has no
+  // room; e >= b here).
   const size_t room = e - b >= 2 ? e - b - 2 : 0;
   e -= one < room ? one : room;
   return StemSpan{static_cast<uint32_t>(2 * b), static_cast<uint32_t>(2 * (e - b))};

@@ -43,6 +43,13 @@ TEST(ArabicStemmer, KeepsAMinimumStem) {
   EXPECT_EQ(Ar("فلسطين"), "فلسط");  // ف kept (only ين removed)
   EXPECT_EQ(Ar("وهو"), "وهو");     // too short to strip و
   EXPECT_EQ(Ar("الي"), "ال");      // Light10: at least 2 letters remain
+  // Words of fewer than 3 letters, and none (tatweel alone normalises to
+  // nothing), go through every step unchanged.
+  for (const char* w : {"", "ه", "ي", "هه", "ية", "يه", "ها"}) {
+    const StemSpan s = StemArabicLetters(w);
+    EXPECT_EQ(s.skip, 0u) << w;
+    EXPECT_EQ(s.len, std::strlen(w)) << w;
+  }
 }
 
 TEST(ArabicStemmer, LeavesNonArabicWordsAlone) {
