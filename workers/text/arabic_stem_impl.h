@@ -91,30 +91,6 @@ inline uint64_t ArabicLast4(const unsigned char* p, size_t bytes) {
   return ArabicLast4Padded(buf, bytes);
 }
 
-// Light10's suffix steps as stemmer.h states them, on the letters [b, e):
-// each suffix in order, at most once. The stemmer below computes the usual
-// case without branches, and comes here for the rare word whose last four
-// letters it does not cover (سياساتها). REQUIRES: e - b >= 2.
-template <typename Letters>
-__attribute__((noinline)) size_t StripArabicSuffixes(const Letters& w, size_t b, size_t e) {
-  uint32_t tail = w.At2(e - 2);  // the last letter in the high half
-  for (uint32_t suffix : {MPair(kHeh, kAlef), MPair(kAlef, kNoon), MPair(kAlef, kTeh),
-                          MPair(kWaw, kNoon), MPair(kYeh, kNoon), MPair(kYeh, kHeh),
-                          MPair(kYeh, kTehM)}) {  // ها ان ات ون ين يه ية
-    if (tail == suffix && e - b >= 4) {
-      e -= 2;
-      tail = w.At2(e - 2);  // e - 2 >= b: in bounds
-    }
-  }
-  for (uint16_t suffix : {M(kHeh), M(kTehM), M(kYeh)}) {  // ه ة ي
-    if (static_cast<uint16_t>(tail >> 16) == suffix && e - b >= 3) {
-      --e;
-      tail = w.At2(e - 2);
-    }
-  }
-  return e;
-}
-
 // A set of up to 2^kBits 16- or 32-bit letter codes (memory order), placed
 // by a multiplicative hash chosen so that they fall in different slots:
 // membership is one multiply, one load and one compare, without a branch.
@@ -134,7 +110,7 @@ struct LetterSet {
   bool Has(T x) const { return slots[Slot(x)] == x; }
 };
 
-// The two-letter suffixes ها ان ات ون ين يه ية.
+// The two-letter suffixes ها ان ات ون ين يه ية, in Light10's order.
 inline constexpr uint32_t kPairSuffixList[] = {
     MPair(kHeh, kAlef), MPair(kAlef, kNoon), MPair(kAlef, kTeh), MPair(kWaw, kNoon),
     MPair(kYeh, kNoon), MPair(kYeh, kHeh),   MPair(kYeh, kTehM)};
@@ -152,7 +128,7 @@ inline constexpr LetterSet<uint32_t, 4, 0x165667B1u> kAfterPairSuffix(kAfterPair
 // how many they would remove (the budget aside) is: one if the last letter
 // is ه ة or ي, one more if the last two are ةه يه or ية, one more if the
 // last three are يةه.
-inline constexpr uint16_t kOneLetterSuffixList[] = {M(kHeh), M(kTehM), M(kYeh)};
+inline constexpr uint16_t kOneLetterSuffixList[] = {M(kHeh), M(kTehM), M(kYeh)};  // in order
 inline constexpr LetterSet<uint16_t, 2, 0x165667B1u> kOneLetterSuffixes(kOneLetterSuffixList);
 inline constexpr uint32_t kOneLetterPairList[] = {MPair(kTehM, kHeh), MPair(kYeh, kHeh),
                                                   MPair(kYeh, kTehM)};
@@ -160,6 +136,28 @@ inline constexpr LetterSet<uint32_t, 2, 0x27D4EB2Fu> kOneLetterPairs(kOneLetterP
 static_assert(kPairSuffixes.ok && kAfterPairSuffix.ok && kOneLetterSuffixes.ok &&
                   kOneLetterPairs.ok,
               "each letter set needs a multiplier that gives its members slots of their own");
+
+// Light10's suffix steps as stemmer.h states them, on the letters [b, e):
+// each suffix in order, at most once. The stemmer below computes the usual
+// case without branches, and comes here for the rare word whose last four
+// letters it does not cover (سياساتها). REQUIRES: e - b >= 2.
+template <typename Letters>
+__attribute__((noinline)) size_t StripArabicSuffixes(const Letters& w, size_t b, size_t e) {
+  uint32_t tail = w.At2(e - 2);  // the last letter in the high half
+  for (uint32_t suffix : kPairSuffixList) {
+    if (tail == suffix && e - b >= 4) {
+      e -= 2;
+      tail = w.At2(e - 2);  // e - 2 >= b: in bounds
+    }
+  }
+  for (uint16_t suffix : kOneLetterSuffixList) {
+    if (static_cast<uint16_t>(tail >> 16) == suffix && e - b >= 3) {
+      --e;
+      tail = w.At2(e - 2);
+    }
+  }
+  return e;
+}
 
 // Light10 (see stemmer.h) on `letters` normalised Arabic letters at w.
 // head: the first four letters as a little-endian word (memory order;
