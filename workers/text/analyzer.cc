@@ -807,14 +807,14 @@ QALAM_HOT_LOOP uint32_t TakeArabicWords(FastCursor* c, const FastLimits& l, uint
     // the last four back from the arena: one load inside the 16-byte store
     // just made, which forwards cheaply (cheaper than shifting them out of
     // the 128-bit register, which GCC did through the stack).
+    const unsigned char* const uw = reinterpret_cast<const unsigned char*>(w);
     if (kStems) {
-      const unsigned char* const uw = reinterpret_cast<const unsigned char*>(w);
       st = internal::StemArabicWord(internal::MemLetters{uw}, static_cast<size_t>(n), a0,
                                     internal::ArabicLast4Padded(uw, len));
     }
     // Hash64Padded without its loop for the usual stem of up to 16 bytes
     // (kRoom bytes follow the word in the arena).
-    const unsigned char* const stem = reinterpret_cast<const unsigned char*>(w) + st.skip;
+    const unsigned char* const stem = uw + st.skip;
     t->stem_hash = st.len <= 16 ? HashShort(LoadLe64(stem) & kHashTailMasks.lo[st.len],
                                             LoadLe64(stem + 8) & kHashTailMasks.hi[st.len], st.len)
                                 : Hash64Padded(stem, st.len);
@@ -857,7 +857,7 @@ QALAM_HOT_LOOP uint32_t TakeArabicWords(FastCursor* c, const FastLimits& l, uint
 // followed by a character that ends a Latin word (kLatinWordEnd; a '.', an
 // apostrophe or ':' only when it cannot continue the word as in U.S.,
 // bbc.com, don't or http://), and the space or punctuation after it.
-// Hashes come from the register; three words in four cannot be stemmed
+// Hashes come from the register; five words in six cannot be stemmed
 // (EnglishStemCandidate), the others are stemmed without branches
 // (StemEnglishTail) from the word's last 8 bytes.
 //

@@ -47,11 +47,6 @@ constexpr uint32_t MPair(uint16_t a, uint16_t b) {
 // Letters in memory.
 struct MemLetters {
   const unsigned char* p;
-  uint16_t At(size_t i) const {
-    uint16_t v;
-    std::memcpy(&v, p + 2 * i, 2);
-    return v;
-  }
   // Letters i and i + 1 (letter i in the low half).
   uint32_t At2(size_t i) const {
     uint32_t v;
